@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+
+import PackageDescription
+
+let package = Package(
+    name: "dispo",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dispo", targets: ["dispo"]),
+        .library(name: "DispoConfig", targets: ["DispoConfig"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing", from: "1.19.7"),
+    ],
+    targets: [
+        // System libraries (Debian packages; `make test` installs them when missing).
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+
+        // YAML nodes with line/column marks, on libyaml's event API.
+        .target(name: "DispoYAML", dependencies: ["CYAML"]),
+        // The desired-state model: kinds, values, strict decoding, directory loading, validation.
+        .target(name: "DispoConfig", dependencies: ["DispoYAML"]),
+        // The command-line interface (library so tests can reach the commands).
+        .target(
+            name: "DispoCommands",
+            dependencies: [
+                "DispoConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "dispo",
+            dependencies: ["DispoCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        .testTarget(name: "DispoYAMLTests", dependencies: ["DispoYAML"]),
+        .testTarget(
+            name: "DispoConfigTests",
+            dependencies: [
+                "DispoConfig",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "DispoCommandsTests",
+            dependencies: [
+                "DispoCommands",
+                .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
+            ],
+            exclude: ["__Snapshots__"]
+        ),
+    ]
+)
+
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

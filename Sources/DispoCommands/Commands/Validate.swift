@@ -1,0 +1,90 @@
+import ArgumentParser
+import DispoConfig
+
+/// `dispo validate`: load and check the config; exit 0 when valid (warnings allowed), 1 when not.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load and check the config directory.",
+        discussion: """
+            Reads every *.yaml and *.yml file under the directory (recursively, in sorted order,
+            skipping hidden files and editor droppings) and reports every problem as
+            PATH:LINE:COLUMN: error: MESSAGE. Exit status: 0 valid (warnings allowed), 1 invalid.
+
+            Examples:
+              dispo validate -c examples/qubes
+              dispo validate -c /etc/dispo --json
+              dispo validate -c examples/quickstart --print
+            """)
+
+    @OptionGroup var config: ConfigOptions
+
+    @Flag(help: "Print the result as one JSON document.")
+    var json = false
+
+    @Flag(help: "Print the loaded objects as normalised YAML (units and defaults spelt out).")
+    var print = false
+
+    func run() throws {
+        let directory = config.resolvedDirectory
+        let result = ConfigLoader().load(directory: directory)
+        if json {
+            try JSONOutput.print(ValidateReport(result))
+        } else {
+            report(result, directory: directory)
+        }
+        if !result.isValid { throw ExitCode(1) }
+    }
+
+    private func report(_ result: ConfigLoader.Result, directory: String) {
+        let terminal = Terminal.standardOutput
+        var renderer = DiagnosticRenderer(terminal: terminal, directory: directory)
+        for diagnostic in result.diagnostics { Swift.print(renderer.render(diagnostic)) }
+        let errors = result.diagnostics.errorCount
+        let warnings = result.diagnostics.warningCount
+        let warningText = warnings == 0 ? "" : ", \(plural(warnings, "warning"))"
+        if errors > 0 {
+            Swift.print("\(terminal.paint("invalid:", .red)) \(plural(errors, "error"))\(warningText) in \(directory)")
+            return
+        }
+        if print {
+            Swift.print(YAMLWriter.write(result.state), terminator: "")
+        }
+        if result.files.isEmpty {
+            Swift.print("\(terminal.paint("warning:", .yellow)) no config files (*.yaml, *.yml) in \(directory)")
+        }
+        let kinds = result.state.countsByKind.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+        let breakdown = kinds.isEmpty ? "" : " (\(kinds))"
+        Swift.print(
+            "\(terminal.paint("valid:", .green)) \(plural(result.state.count, "object"))\(breakdown) "
+                + "from \(plural(result.files.count, "file")) in \(directory)\(warningText)")
+    }
+}
+
+func plural(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
+}
+
+/// The `validate --json` document.
+struct ValidateReport: Encodable {
+    struct Entry: Encodable {
+        var path: String
+        var line: Int
+        var column: Int
+        var severity: String
+        var message: String
+    }
+
+    var ok: Bool
+    var objects: Int
+    var files: [String]
+    var diagnostics: [Entry]
+
+    init(_ result: ConfigLoader.Result) {
+        ok = result.isValid
+        objects = result.state.count
+        files = result.files
+        diagnostics = result.diagnostics.map {
+            Entry(path: $0.path, line: $0.line, column: $0.column, severity: $0.severity.rawValue, message: $0.message)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+public import ArgumentParser
+
+/// The `dispo` command: keeps the disposable VMs of a Xen host the way a directory of YAML files says.
+public struct Dispo: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "dispo",
+        abstract: "Keep the disposable VMs of a Xen host the way a directory of YAML files says.",
+        discussion: """
+            Desired state lives in YAML files (apiVersion: dispo/v1) under a config directory:
+            -c DIR, else $DISPO_CONFIG, else /etc/dispo.
+
+            Examples:
+              dispo validate -c examples/qubes
+              dispo validate --json | jq .diagnostics
+            """,
+        version: DispoVersion.current,
+        subcommands: [Validate.self]
+    )
+
+    public init() {}
+}
+
+/// The version printed by `dispo --version`.
+public enum DispoVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,176 @@
+import DispoYAML
+
+/// Reads typed values out of nodes, collecting diagnostics and the position of every value.
+struct Reader {
+    let path: String
+    private(set) var diagnostics: [Diagnostic] = []
+    /// Positions of the values read for the current object, by key path.
+    var marks: [String: Mark] = [:]
+
+    init(path: String) {
+        self.path = path
+    }
+
+    mutating func error(_ message: String, at mark: Mark) {
+        diagnostics.append(Diagnostic(path: path, line: mark.line, column: mark.column, severity: .error, message: message))
+    }
+
+    mutating func warning(_ message: String, at mark: Mark) {
+        diagnostics.append(
+            Diagnostic(path: path, line: mark.line, column: mark.column, severity: .warning, message: message))
+    }
+
+    /// The mapping's fields, or nil (with an error) when `node` is not a mapping.
+    mutating func fields(_ node: Node, keyPath: String) -> Fields? {
+        guard case .mapping(let pairs) = node.content else {
+            error("\(keyPath) must be a mapping, found \(describe(node))", at: node.mark)
+            return nil
+        }
+        return Fields(node, pairs: pairs, reader: &self)
+    }
+
+    /// Reports a required key that is missing.
+    mutating func missing(_ key: String, in fields: Fields, what: String) {
+        error("missing required key \"\(key)\" in \(what)", at: fields.node.mark)
+    }
+
+    /// Any non-null scalar, as text.
+    mutating func string(_ node: Node, keyPath: String) -> String? {
+        marks[keyPath] = node.mark
+        guard case .scalar(let text, _) = node.content, !node.isNull else {
+            error("\(keyPath) must be a string, found \(describe(node))", at: node.mark)
+            return nil
+        }
+        return text
+    }
+
+    /// An object name or a reference to one (see ``Names``).
+    mutating func name(_ node: Node, keyPath: String) -> String? {
+        guard let text = string(node, keyPath: keyPath) else { return nil }
+        if let problem = Names.problem(with: text) {
+            error(problem, at: node.mark)
+            return nil
+        }
+        return text
+    }
+
+    /// An absolute path.
+    mutating func absolutePath(_ node: Node, keyPath: String) -> String? {
+        guard let text = string(node, keyPath: keyPath) else { return nil }
+        guard text.hasPrefix("/") else {
+            error("\(keyPath) must be an absolute path, found \"\(text)\"", at: node.mark)
+            return nil
+        }
+        return text
+    }
+
+    /// One of an enumeration's raw values.
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ node: Node, keyPath: String, as type: T.Type) -> T?
+    where T.RawValue == String {
+        guard let text = string(node, keyPath: keyPath) else { return nil }
+        if let value = T(rawValue: text) { return value }
+        let options = T.allCases.map(\.rawValue)
+        error(
+            "\(keyPath) must be one of \(options.joined(separator: ", ")), found \"\(text)\""
+                + Suggestion.hint(for: text, in: options), at: node.mark)
+        return nil
+    }
+
+    /// A plain decimal integer within `range`.
+    mutating func integer(_ node: Node, keyPath: String, range: ClosedRange<Int>) -> Int? {
+        marks[keyPath] = node.mark
+        guard case .scalar(let text, .plain) = node.content, node.tag == nil || node.tag == Tag.int,
+            let value = Self.plainInteger(text)
+        else {
+            error("\(keyPath) must be an integer, found \(describe(node))", at: node.mark)
+            return nil
+        }
+        guard range.contains(value) else {
+            error("\(keyPath) must be between \(range.lowerBound) and \(range.upperBound), found \(value)", at: node.mark)
+            return nil
+        }
+        return value
+    }
+
+    /// A size: a plain integer of MiB or a string with a unit.
+    mutating func size(_ node: Node, keyPath: String, allowZero: Bool) -> Size? {
+        marks[keyPath] = node.mark
+        guard case .scalar(let text, let style) = node.content, !node.isNull else {
+            error("\(keyPath) must be a size like 400 (MiB) or \"1.5GiB\", found \(describe(node))", at: node.mark)
+            return nil
+        }
+        let parsed: Result<Size, ValueError>
+        if style == .plain, node.tag == nil || node.tag == Tag.int, let mib = Self.plainInteger(text) {
+            parsed = mib < 0 ? .failure(ValueError("\(keyPath) cannot be negative, found \(text)"))
+                : .success(.mebibytes(UInt64(mib)))
+        } else if text.hasPrefix("-") {
+            parsed = .failure(ValueError("\(keyPath) cannot be negative, found \"\(text)\""))
+        } else {
+            parsed = Size.parse(text)
+        }
+        switch parsed {
+        case .success(let size):
+            if !allowZero, size.kibibytes == 0 {
+                error("\(keyPath) must be greater than zero", at: node.mark)
+                return nil
+            }
+            return size
+        case .failure(let problem):
+            error(problem.message, at: node.mark)
+            return nil
+        }
+    }
+
+    /// A duration: a plain number of seconds or a string with a unit.
+    mutating func interval(_ node: Node, keyPath: String, allowNegative: Bool, allowZero: Bool = true) -> Interval? {
+        marks[keyPath] = node.mark
+        guard case .scalar(let text, let style) = node.content, !node.isNull else {
+            error("\(keyPath) must be a duration like 3s or 500ms, found \(describe(node))", at: node.mark)
+            return nil
+        }
+        switch Interval.parse(text, unitRequired: style != .plain) {
+        case .success(let interval):
+            if interval.isNegative, !allowNegative {
+                error("\(keyPath) cannot be negative (only preload.delay may be), found \(text)", at: node.mark)
+                return nil
+            }
+            if !allowZero, interval.milliseconds == 0 {
+                error("\(keyPath) must be greater than zero", at: node.mark)
+                return nil
+            }
+            return interval
+        case .failure(let problem):
+            error(problem.message, at: node.mark)
+            return nil
+        }
+    }
+
+    /// A list, or nil (with an error).
+    mutating func list(_ node: Node, keyPath: String) -> [Node]? {
+        marks[keyPath] = node.mark
+        guard case .sequence(let items) = node.content else {
+            error("\(keyPath) must be a list, found \(describe(node))", at: node.mark)
+            return nil
+        }
+        return items
+    }
+
+    /// A short description of what a node holds, for "found ..." messages.
+    func describe(_ node: Node) -> String {
+        switch node.content {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar(let text, let style):
+            if node.isNull { return "nothing (null)" }
+            if style == .plain { return "\(text)" }
+            return "the string \"\(text)\""
+        }
+    }
+
+    static func plainInteger(_ text: String) -> Int? {
+        var digits = Substring(text)
+        if digits.first == "+" || digits.first == "-" { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(text.first == "+" ? String(text.dropFirst()) : text)
+    }
+}

@@ -1,0 +1,135 @@
+import DispoYAML
+
+/// Assembles decoded objects into a ``DesiredState`` and runs the checks that span objects:
+/// duplicates, references, memory limits, netvm loops.
+struct Validator {
+    private(set) var diagnostics: [Diagnostic] = []
+
+    mutating func assemble(_ objects: [(DecodedObject, Origin)]) -> DesiredState {
+        var state = DesiredState()
+        for (object, origin) in objects {
+            let key = object.key
+            if let first = state.origins[key] {
+                let what = key.kind == .system ? "a second System (at most one is allowed)" : "duplicate \(key)"
+                error("\(what); first declared at \(first.location(of: "name"))", origin, "name")
+                continue
+            }
+            state.origins[key] = origin
+            switch object {
+            case .template(let value): state.templates[value.name] = value
+            case .disposableTemplate(let value): state.disposableTemplates[value.name] = value
+            case .namedDisposable(let value): state.namedDisposables[value.name] = value
+            case .system(let value): state.system = value
+            }
+        }
+        checkReferences(state)
+        checkMemory(state)
+        checkNetVMs(state)
+        return state
+    }
+
+    private mutating func checkReferences(_ state: DesiredState) {
+        for dvm in state.disposableTemplates.values {
+            reference(dvm.template, to: .template, from: ObjectKey(.disposableTemplate, dvm.name), key: "template", state)
+        }
+        for named in state.namedDisposables.values {
+            reference(
+                named.template, to: .disposableTemplate, from: ObjectKey(.namedDisposable, named.name), key: "template",
+                state)
+        }
+        if let system = state.system {
+            if let name = system.defaultDispVM {
+                reference(name, to: .disposableTemplate, from: ObjectKey(.system, ""), key: "default_dispvm", state)
+            } else if system.preload.max != nil, let origin = state.origins[ObjectKey(.system, "")] {
+                warning("preload.max has no effect without default_dispvm", origin, "preload.max")
+            }
+        }
+    }
+
+    private mutating func reference(
+        _ name: String, to kind: ObjectKind, from key: ObjectKey, key field: String, _ state: DesiredState
+    ) {
+        guard let origin = state.origins[key], !state.kinds(named: name).contains(kind) else { return }
+        if let other = state.kinds(named: name).first {
+            error("\(field) \"\(name)\" is a \(other), but must name a \(kind)", origin, field)
+            return
+        }
+        let candidates: [String]
+        switch kind {
+        case .template: candidates = Array(state.templates.keys)
+        case .disposableTemplate: candidates = Array(state.disposableTemplates.keys)
+        default: candidates = Array(state.namedDisposables.keys)
+        }
+        error("\(field): no \(kind) named \"\(name)\"\(Suggestion.hint(for: name, in: candidates.sorted()))", origin, field)
+    }
+
+    /// memory <= maxmem on the effective values; reported on the object that sets the offending value.
+    private mutating func checkMemory(_ state: DesiredState) {
+        for dvm in state.disposableTemplates.values {
+            guard let memory = dvm.settings.memory, let maxmem = dvm.settings.maxmem, memory > maxmem,
+                let origin = state.origins[ObjectKey(.disposableTemplate, dvm.name)]
+            else { continue }
+            error("memory (\(memory)) is larger than maxmem (\(maxmem))", origin, "memory")
+        }
+        for named in state.namedDisposables.values {
+            let overrides = named.overrides
+            guard overrides.memory != nil || overrides.maxmem != nil,
+                let spec = state.spec(forNamedDisposable: named.name), spec.memory > spec.maxmem,
+                let origin = state.origins[ObjectKey(.namedDisposable, named.name)]
+            else { continue }
+            let inherited = overrides.memory == nil ? " (inherited from \(named.template))" : ""
+            let field = overrides.memory != nil ? "memory" : "maxmem"
+            error("memory (\(spec.memory))\(inherited) is larger than maxmem (\(spec.maxmem))", origin, field)
+        }
+    }
+
+    /// A netvm must be a domain: a NamedDisposable here, or (with a warning) a domain dispo does not manage.
+    private mutating func checkNetVMs(_ state: DesiredState) {
+        var netvmOf: [String: String] = [:]
+        for named in state.namedDisposables.values {
+            if let netvm = state.spec(forNamedDisposable: named.name)?.netvm { netvmOf[named.name] = netvm }
+        }
+        let users: [(ObjectKey, NetVM?)] =
+            state.disposableTemplates.values.map { (ObjectKey(.disposableTemplate, $0.name), $0.settings.netvm) }
+            + state.namedDisposables.values.map { (ObjectKey(.namedDisposable, $0.name), $0.overrides.netvm) }
+        for (key, netvm) in users {
+            guard let name = netvm?.name, let origin = state.origins[key] else { continue }
+            if key.kind == .namedDisposable, name == key.name {
+                error("a disposable cannot be its own netvm", origin, "netvm")
+            } else if state.namedDisposables[name] == nil {
+                if let other = state.kinds(named: name).first {
+                    error("netvm \"\(name)\" is a \(other), which has no domain; name a NamedDisposable or an existing domain", origin, "netvm")
+                } else {
+                    warning("netvm \"\(name)\" is not declared here; it must exist as a domain when disposables start", origin, "netvm")
+                }
+            }
+        }
+        for start in netvmOf.keys.sorted() {
+            var seen: [String] = [start]
+            var current = start
+            while let next = netvmOf[current], next != start, !seen.contains(next) {
+                seen.append(next)
+                current = next
+            }
+            if netvmOf[current] == start, seen.count > 1, seen.min() == start,
+                let origin = state.origins[ObjectKey(.namedDisposable, start)]
+            {
+                error("netvm loop: \((seen + [start]).joined(separator: " -> "))", origin, "netvm")
+            }
+        }
+    }
+
+    private mutating func error(_ message: String, _ origin: Origin, _ field: String) {
+        add(.error, message, origin, field)
+    }
+
+    private mutating func warning(_ message: String, _ origin: Origin, _ field: String) {
+        add(.warning, message, origin, field)
+    }
+
+    private mutating func add(_ severity: Diagnostic.Severity, _ message: String, _ origin: Origin, _ field: String) {
+        let mark = origin.mark(of: field)
+        diagnostics.append(
+            Diagnostic(path: origin.path, line: mark.line, column: mark.column, severity: severity, message: message))
+    }
+}
