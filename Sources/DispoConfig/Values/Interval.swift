@@ -32,9 +32,12 @@ public struct Interval: Sendable, Hashable, Comparable, CustomStringConvertible 
     public static func parse(_ text: String, unitRequired: Bool) -> Result<Interval, ValueError> {
         var body = Substring(text)
         let negative = body.first == "-"
-        if negative || body.first == "+" { body.removeFirst() }
+        if negative { body.removeFirst() }
         let split = body.firstIndex(where: { !($0.isASCII && ($0.isNumber || $0 == ".")) }) ?? body.endIndex
         let unit = String(body[split...].drop(while: { $0 == " " || $0 == "\t" }))
+        guard let decimal = DecimalNumber(String(body[..<split])) else {
+            return .failure(ValueError("\"\(text)\" is not a duration: expected a number of seconds or a number with a unit, like 500ms, 3s, 2m"))
+        }
         let scale: UInt64
         if unit.isEmpty {
             if unitRequired {
@@ -45,9 +48,6 @@ public struct Interval: Sendable, Hashable, Comparable, CustomStringConvertible 
             scale = known
         } else {
             return .failure(ValueError("unknown duration unit \"\(unit)\" in \"\(text)\"; use ms, s, m or h"))
-        }
-        guard let decimal = DecimalNumber(String(body[..<split])) else {
-            return .failure(ValueError("\"\(text)\" is not a duration: expected a number of seconds or a number with a unit, like 500ms, 3s, 2m"))
         }
         guard let value = decimal.times(scale), value <= UInt64(Int64.max) else {
             if decimal.overflowed(scale) { return .failure(ValueError("duration \"\(text)\" is too large")) }

@@ -38,13 +38,12 @@ public struct Size: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard let split = trimmed.firstIndex(where: { !($0.isASCII && ($0.isNumber || $0 == ".")) }) else {
             return .failure(ValueError("size \"\(text)\" needs a unit (KiB, MiB, GiB, TiB) or must be a plain integer of MiB"))
         }
-        let number = String(trimmed[..<split])
         let unit = String(trimmed[split...].drop(while: { $0 == " " || $0 == "\t" }))
+        guard let decimal = DecimalNumber(String(trimmed[..<split])) else {
+            return .failure(ValueError("\"\(text)\" is not a size: expected a number then a unit, like 512MiB or 1.5GiB"))
+        }
         guard let scale = unitAliases[unit] else {
             return .failure(ValueError(unitMessage(unit, in: text)))
-        }
-        guard let decimal = DecimalNumber(number) else {
-            return .failure(ValueError("\"\(text)\" is not a size: expected a number then a unit, like 512MiB or 1.5GiB"))
         }
         guard let kib = decimal.times(scale) else {
             if decimal.overflowed(scale) {
