@@ -47,6 +47,7 @@ let package = Package(
             name: "DispoCommandsTests",
             dependencies: [
                 "DispoCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
             ],
             exclude: ["__Snapshots__"]

@@ -35,26 +35,28 @@ struct Validate: ParsableCommand {
         if !result.isValid { throw ExitCode(1) }
     }
 
+    /// Diagnostics and the summary go to stdout, or to stderr with `--print` so stdout is only YAML.
     private func report(_ result: ConfigLoader.Result, directory: String) {
-        let terminal = Terminal.standardOutput
+        let terminal = print ? Terminal.plain : Terminal.standardOutput
+        let emit: (String) -> Void = print ? { StandardError.write($0) } : { Swift.print($0) }
         var renderer = DiagnosticRenderer(terminal: terminal, directory: directory)
-        for diagnostic in result.diagnostics { Swift.print(renderer.render(diagnostic)) }
+        for diagnostic in result.diagnostics { emit(renderer.render(diagnostic)) }
         let errors = result.diagnostics.errorCount
         let warnings = result.diagnostics.warningCount
         let warningText = warnings == 0 ? "" : ", \(plural(warnings, "warning"))"
         if errors > 0 {
-            Swift.print("\(terminal.paint("invalid:", .red)) \(plural(errors, "error"))\(warningText) in \(directory)")
+            emit("\(terminal.paint("invalid:", .red)) \(plural(errors, "error"))\(warningText) in \(directory)")
             return
         }
         if print {
             Swift.print(YAMLWriter.write(result.state), terminator: "")
         }
         if result.files.isEmpty {
-            Swift.print("\(terminal.paint("warning:", .yellow)) no config files (*.yaml, *.yml) in \(directory)")
+            emit("\(terminal.paint("warning:", .yellow)) no config files (*.yaml, *.yml) in \(directory)")
         }
         let kinds = result.state.countsByKind.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
         let breakdown = kinds.isEmpty ? "" : " (\(kinds))"
-        Swift.print(
+        emit(
             "\(terminal.paint("valid:", .green)) \(plural(result.state.count, "object"))\(breakdown) "
                 + "from \(plural(result.files.count, "file")) in \(directory)\(warningText)")
     }

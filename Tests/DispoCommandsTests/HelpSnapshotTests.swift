@@ -1,0 +1,16 @@
+@testable import DispoCommands
+import ArgumentParser
+import SnapshotTesting
+import Testing
+
+/// The CLI surface is kept in snapshot files so it cannot drift by accident.
+/// Re-record after an intended change with `SNAPSHOT_TESTING_RECORD=all swift test --filter HelpSnapshotTests`.
+struct HelpSnapshotTests {
+    @Test func rootHelp() {
+        assertSnapshot(of: Dispo.helpMessage(columns: 100), as: .lines)
+    }
+
+    @Test func validateHelp() {
+        assertSnapshot(of: Dispo.helpMessage(for: Validate.self, columns: 100), as: .lines)
+    }
+}
