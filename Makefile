@@ -16,6 +16,7 @@ deps:
 	  echo "installing:$$missing" >&2; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+	@python3 -c 'import jsonschema, yaml' 2>/dev/null || python3 -m pip install -q jsonschema PyYAML
 
 build: deps
 	$(SWIFT) build
