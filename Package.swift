@@ -22,6 +22,8 @@ let package = Package(
         .target(name: "DispoYAML", dependencies: ["CYAML"]),
         // The desired-state model: kinds, values, strict decoding, directory loading, validation.
         .target(name: "DispoConfig", dependencies: ["DispoYAML"]),
+        // The seam between the engine and a hypervisor: domains, metadata, events, clocks.
+        .target(name: "DispoHost", dependencies: ["DispoConfig"]),
         // The command-line interface (library so tests can reach the commands).
         .target(
             name: "DispoCommands",
