@@ -60,11 +60,28 @@ public struct YAMLParser: Sendable {
             message += " (\(String(cString: context)) at line \(contextMark.line) column \(contextMark.column))"
         }
         if problem == "found character that cannot start any token",
-            Int(parser.problem_mark.index) < buffer.count, buffer[Int(parser.problem_mark.index)] == 0x09
+            let offset = byteOffset(of: Mark(parser.problem_mark), in: buffer), buffer[offset] == 0x09
         {
             message = "found a tab character; YAML indentation must use spaces"
         }
         return YAMLError(message, at: Mark(parser.problem_mark))
+    }
+
+    /// The byte offset of a 1-based line and character column (libyaml's marks count characters).
+    private static func byteOffset(of mark: Mark, in buffer: UnsafeBufferPointer<UInt8>) -> Int? {
+        var line = 1
+        var offset = 0
+        while line < mark.line, offset < buffer.count {
+            if buffer[offset] == 0x0A { line += 1 }
+            offset += 1
+        }
+        var column = 1
+        while column < mark.column, offset < buffer.count {
+            offset += 1
+            while offset < buffer.count, buffer[offset] & 0xC0 == 0x80 { offset += 1 }
+            column += 1
+        }
+        return offset < buffer.count ? offset : nil
     }
 
     private static func mark(atByteOffset offset: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Mark {
