@@ -1,0 +1,105 @@
+import DispoConfig
+import DispoHost
+
+/// Carries out single actions against a host, leaving nothing half-made: a creation that fails at any
+/// stage destroys what it made before reporting the error.
+struct ActionRunner: Sendable {
+    let host: any Host
+    let clock: any HostClock
+
+    /// create -> start -> wait ready -> shrink -> pause, each stage written to the metadata first.
+    func createPreload(name: String, dispid: Int, spec: EffectiveSpec, revision: String) async throws(HostError)
+        -> Shrinker.Outcome
+    {
+        let metadata = Self.metadata(role: .preload, template: spec.disposableTemplate, revision: revision,
+            dispid: dispid, now: clock.now())
+        do {
+            _ = try await host.create(CreateRequest(name: name, spec: spec, metadata: metadata))
+            try await host.updateMetadata(name, [MetadataKey.stage: Stage.starting.rawValue])
+            try await host.unpause(name)
+            try await host.waitReady(name, readiness: spec.ready, timeout: spec.ready?.timeout ?? Readiness.defaultTimeout)
+            try await host.updateMetadata(name, [MetadataKey.stage: Stage.ready.rawValue])
+            let outcome = try await Shrinker.shrink(name, to: spec.memory, host: host, clock: clock)
+            try await host.pause(name)
+            try await host.updateMetadata(name, [MetadataKey.stage: Stage.paused.rawValue])
+            return outcome
+        } catch {
+            await removeQuietly(name, dispid: dispid)
+            throw error
+        }
+    }
+
+    /// create -> start -> wait ready, for a named disposable.
+    func startNamed(name: String, spec: EffectiveSpec, revision: String) async throws(HostError) {
+        let metadata = Self.metadata(role: .named, template: spec.disposableTemplate, revision: revision, dispid: nil,
+            now: clock.now())
+        do {
+            _ = try await host.create(CreateRequest(name: name, spec: spec, metadata: metadata))
+            try await host.updateMetadata(name, [MetadataKey.stage: Stage.starting.rawValue])
+            try await host.unpause(name)
+            try await host.waitReady(name, readiness: spec.ready, timeout: spec.ready?.timeout ?? Readiness.defaultTimeout)
+            try await host.updateMetadata(name, [MetadataKey.stage: Stage.ready.rawValue])
+        } catch {
+            await removeQuietly(name, dispid: nil)
+            throw error
+        }
+    }
+
+    /// Asks the guest to power off, waits up to `grace` seconds, then destroys it.
+    func stop(name: String, grace: Double = 10) async throws(HostError) {
+        if let domain = try await host.snapshot().domain(named: name), domain.power == .running {
+            try await host.shutdown(name)
+            let deadline = clock.now() + grace
+            while clock.now() < deadline {
+                guard let current = try await host.snapshot().domain(named: name), current.power == .running else {
+                    break
+                }
+                do { try await clock.sleep(until: clock.now() + 0.2) } catch { break }
+            }
+        }
+        try await destroy(name: name)
+    }
+
+    /// Destroys a domain and remembers its dispid as released (not reused for 7 days).
+    func destroy(name: String) async throws(HostError) {
+        let dispid = try await host.snapshot().domain(named: name)?.metadata[MetadataKey.dispid].flatMap(Int.init)
+        do {
+            try await host.destroy(name)
+        } catch where error.code == .notFound {
+            return
+        }
+        if let dispid { try await markReleased(dispid) }
+    }
+
+    /// Relabels a preload unpaused outside dispo as a used unnamed disposable, and counts it as a use.
+    func adopt(_ domain: Domain) async throws(HostError) {
+        try await host.updateMetadata(domain.name, [MetadataKey.role: Role.unnamed.rawValue,
+            MetadataKey.stage: Stage.used.rawValue])
+        if let template = domain.metadata[MetadataKey.template] {
+            try await host.updateHostMetadata([HostMetadataKey.lastUsePrefix + template: String(clock.now())])
+        }
+    }
+
+    private func markReleased(_ dispid: Int) async throws(HostError) {
+        try await host.updateHostMetadata([HostMetadataKey.releasedPrefix + String(dispid): String(clock.now())])
+    }
+
+    private func removeQuietly(_ name: String, dispid: Int?) async {
+        do {
+            try await host.destroy(name)
+        } catch {
+            // Nothing was made, or it is already gone.
+        }
+        if let dispid { try? await markReleased(dispid) }
+    }
+
+    static func metadata(role: Role, template: String, revision: String, dispid: Int?, now: Double) -> [String: String] {
+        var metadata = [
+            MetadataKey.owner: MetadataKey.ownerValue, MetadataKey.role: role.rawValue, MetadataKey.template: template,
+            MetadataKey.revision: revision, MetadataKey.stage: Stage.creating.rawValue,
+            MetadataKey.created: String(now),
+        ]
+        if let dispid { metadata[MetadataKey.dispid] = String(dispid) }
+        return metadata
+    }
+}

@@ -1,0 +1,140 @@
+import DispoConfig
+import DispoHost
+
+/// Running one wave of actions with bounded concurrency.
+extension Reconciler {
+    struct Job: Sendable {
+        var action: Action
+        var name: String
+        var dispid: Int?
+        var spec: EffectiveSpec?
+        var revision: String
+    }
+
+    struct JobResult: Sendable {
+        var job: Job
+        var seconds: Double
+        var error: HostError?
+        var note: String?
+    }
+
+    func run(_ actions: [Action], desired: DesiredState, revisions: Revisions, snapshot: HostSnapshot) async -> Int {
+        var jobs: [Job] = []
+        var taken = DispidAllocator.inUse(snapshot)
+        let released = DispidAllocator.released(snapshot.metadata)
+        for action in actions {
+            switch (action.op, action.role) {
+            case (.create, _):
+                guard let spec = desired.spec(forDisposableTemplate: action.template),
+                    let dispid = DispidAllocator.allocate(inUse: taken, released: released, now: clock.now(), random: random)
+                else {
+                    backoff.recordFailure(BackoffKey.preload(action.template), now: clock.now(),
+                        error: "no free dispid after \(DispidAllocator.draws) draws")
+                    continue
+                }
+                taken.insert(dispid)
+                jobs.append(Job(action: action, name: DispidAllocator.name(dispid), dispid: dispid, spec: spec,
+                    revision: revisions.disposableTemplates[action.template] ?? ""))
+            case (.start, _), (.restart, _):
+                guard let name = action.name else { continue }
+                jobs.append(Job(action: action, name: name, dispid: nil, spec: desired.spec(forNamedDisposable: name),
+                    revision: revisions.namedDisposables[name] ?? ""))
+            case (.stop, _), (.destroy, _):
+                guard let name = action.name else { continue }
+                jobs.append(Job(action: action, name: name, dispid: nil, spec: nil, revision: ""))
+            }
+        }
+        for job in jobs { begin(job) }
+        let runner = ActionRunner(host: host, clock: clock)
+        let clock = self.clock
+        let limit = options.parallel
+        var results: [JobResult] = []
+        await withTaskGroup(of: JobResult.self) { group in
+            var pending = jobs[...]
+            var running = 0
+            func launch() {
+                while running < limit, let job = pending.popFirst() {
+                    running += 1
+                    group.addTask { await Self.execute(job, runner: runner, clock: clock) }
+                }
+            }
+            launch()
+            while let result = await group.next() {
+                running -= 1
+                results.append(result)
+                if result.error != nil, result.job.action.op == .create, options.slowStart {
+                    pending.removeAll { $0.action.op == .create && $0.action.template == result.job.action.template }
+                }
+                launch()
+            }
+        }
+        for job in jobs where !results.contains(where: { $0.job.name == job.name }) { end(job) }
+        for result in results { record(result) }
+        return results.count
+    }
+
+    private func begin(_ job: Job) {
+        inFlight.insert(job.name)
+        onEvent(.started(job.action, name: job.name))
+        if job.action.op == .create { creating[job.action.template, default: 0] += 1 }
+    }
+
+    private func end(_ job: Job) {
+        inFlight.remove(job.name)
+        if job.action.op == .create {
+            creating[job.action.template, default: 1] -= 1
+            if creating[job.action.template] == 0 { creating[job.action.template] = nil }
+        }
+    }
+
+    private func record(_ result: JobResult) {
+        end(result.job)
+        let action = result.job.action
+        let key = action.role == .named ? BackoffKey.named(action.name ?? result.job.name) : BackoffKey.preload(action.template)
+        if let error = result.error {
+            onEvent(.failed(action, name: result.job.name, seconds: result.seconds, error: error))
+            if action.op != .destroy && action.op != .stop {
+                backoff.recordFailure(key, now: clock.now(), error: error.description)
+                window[action.template] = 1
+            }
+            return
+        }
+        onEvent(.finished(action, name: result.job.name, seconds: result.seconds, note: result.note))
+        if action.op == .create {
+            backoff.recordSuccess(key)
+            window[action.template] = min((window[action.template] ?? 1) * 2, 64)
+        } else if action.op == .start || action.op == .restart {
+            backoff.recordSuccess(key)
+        }
+    }
+
+    private static func execute(_ job: Job, runner: ActionRunner, clock: any HostClock) async -> JobResult {
+        let start = clock.now()
+        var note: String?
+        do throws(HostError) {
+            switch job.action.op {
+            case .create:
+                guard let spec = job.spec, let dispid = job.dispid else { throw HostError(.invalidState, "no spec") }
+                if case .gaveUp(let memory) = try await runner.createPreload(
+                    name: job.name, dispid: dispid, spec: spec, revision: job.revision)
+                {
+                    note = "memory shrink gave up at \(memory)"
+                }
+            case .start:
+                guard let spec = job.spec else { throw HostError(.invalidState, domain: job.name, "no spec") }
+                try await runner.startNamed(name: job.name, spec: spec, revision: job.revision)
+            case .restart:
+                guard let spec = job.spec else { throw HostError(.invalidState, domain: job.name, "no spec") }
+                try await runner.stop(name: job.name)
+                try await runner.startNamed(name: job.name, spec: spec, revision: job.revision)
+            case .stop:
+                try await runner.stop(name: job.name)
+            case .destroy:
+                try await runner.destroy(name: job.name)
+            }
+        } catch {
+            return JobResult(job: job, seconds: clock.now() - start, error: error, note: nil)
+        }
+        return JobResult(job: job, seconds: clock.now() - start, error: nil, note: note)
+    }
+}

@@ -1,0 +1,113 @@
+public import DispoConfig
+public import DispoHost
+
+/// Plans and executes until the host matches the desired state, with bounded concurrency, per-object
+/// back-off and slow-start refill. One instance keeps its back-off and in-flight memory across passes.
+public actor Reconciler {
+    let host: any Host
+    let clock: any HostClock
+    let random: any RandomSource
+    let options: ReconcileOptions
+    let onEvent: @Sendable (ReconcileEvent) -> Void
+    var backoff: Backoff
+    /// Slow-start window per disposable template.
+    var window: [String: Int] = [:]
+    var inFlight: Set<String> = []
+    var creating: [String: Int] = [:]
+
+    public init(
+        host: any Host, clock: any HostClock, random: any RandomSource = SystemRandomSource(),
+        options: ReconcileOptions = .init(), onEvent: @escaping @Sendable (ReconcileEvent) -> Void = { _ in }
+    ) {
+        self.host = host
+        self.clock = clock
+        self.random = random
+        self.options = options
+        self.onEvent = onEvent
+        self.backoff = Backoff(base: options.backoffBase, cap: options.backoffCap, maxAttempts: options.maxAttempts)
+    }
+
+    /// The plan for `desired` against the host now, without doing anything (what `diff` shows).
+    public func plan(_ desired: DesiredState) async throws(HostError) -> Plan {
+        let snapshot = try await host.snapshot()
+        return Planner.plan(try await input(desired, snapshot: snapshot))
+    }
+
+    /// Re-plans and executes until nothing runnable is left; sleeps through back-offs and refill delays.
+    public func converge(_ desired: DesiredState, maxPasses: Int = 1000) async throws(HostError) -> ConvergeOutcome {
+        var actionsRun = 0
+        var passes = 0
+        while true {
+            passes += 1
+            let (plan, ran) = try await pass(desired)
+            actionsRun += ran
+            if ran > 0, passes < maxPasses { continue }
+            guard passes < maxPasses, let wake = nextWake(plan) else {
+                let failures = Dictionary(uniqueKeysWithValues: backoff.givenUp.map { ($0, backoff.lastError[$0] ?? "") })
+                return ConvergeOutcome(converged: failures.isEmpty && !plan.waits.contains(where: \.isError),
+                    failures: failures, plan: plan, actionsRun: actionsRun, passes: passes)
+            }
+            do { try await clock.sleep(until: wake) } catch { throw HostError(.operationFailed, "cancelled") }
+        }
+    }
+
+    /// One pass: snapshot, plan, relabel adopted preloads, run the runnable actions wave by wave.
+    /// Returns the plan and how many actions ran.
+    public func pass(_ desired: DesiredState) async throws(HostError) -> (Plan, Int) {
+        let snapshot = try await host.snapshot()
+        let input = try await input(desired, snapshot: snapshot)
+        let plan = Planner.plan(input)
+        onEvent(.planned(plan))
+        let runner = ActionRunner(host: host, clock: clock)
+        for name in plan.adoptions {
+            guard let domain = snapshot.domain(named: name) else { continue }
+            try await runner.adopt(domain)
+            onEvent(.adopted(name))
+        }
+        let runnable = limitBySlowStart(plan.runnable)
+        var ran = 0
+        let waves = Dictionary(grouping: runnable, by: \.wave)
+        for wave in waves.keys.sorted() {
+            ran += await run(waves[wave] ?? [], desired: desired, revisions: input.revisions, snapshot: snapshot)
+        }
+        return (plan, ran + plan.adoptions.count)
+    }
+
+    /// When a back-off or refill delay that the plan waits for ends (nil: nothing worth waiting for).
+    func nextWake(_ plan: Plan) -> Double? {
+        let times = plan.waits.compactMap { wait -> Double? in
+            switch wait.kind {
+            case .backoff(let until) where until.isFinite: return until
+            case .delay(let until): return until
+            default: return nil
+            }
+        }
+        return times.min()
+    }
+
+    func input(_ desired: DesiredState, snapshot: HostSnapshot) async throws(HostError) -> PlanInput {
+        var fingerprints: [String: String] = [:]
+        for template in desired.templates.values where template.revision == .auto {
+            let files = [template.kernel, template.ramdisk].compactMap { $0 } + template.disks.map(\.source)
+            fingerprints[template.name] = await host.fingerprint(files: files)
+        }
+        let revisions = Revisions.compute(desired) { fingerprints[$0.name] ?? "" }
+        return PlanInput(desired: desired, revisions: revisions, snapshot: snapshot, now: clock.now(),
+            inFlight: inFlight, creatingPreloads: creating, backoffUntil: backoff.blocked(now: clock.now()),
+            options: options.plan)
+    }
+
+    /// Caps each template's creations at its slow-start window (1, 2, 4, ...).
+    func limitBySlowStart(_ actions: [Action]) -> [Action] {
+        guard options.slowStart else { return actions }
+        var used: [String: Int] = [:]
+        return actions.filter { action in
+            guard action.op == .create else { return true }
+            let limit = window[action.template] ?? 1
+            let count = used[action.template, default: 0]
+            guard count < limit else { return false }
+            used[action.template] = count + 1
+            return true
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import DispoConfig
+import DispoHost
+
+/// The preload queue rules: cleanup, refresh, trim, refill (with delay, back-off, memory admission).
+extension PlanBuilder {
+    mutating func planPreloads() {
+        let desired = input.desired
+        var templates = Set(desired.disposableTemplates.keys).union(observed.preloads.keys).sorted()
+        if let first = desired.system?.defaultDispVM, let index = templates.firstIndex(of: first) {
+            templates.remove(at: index)
+            templates.insert(first, at: 0)
+        }
+        for template in templates {
+            planQueue(of: template)
+        }
+    }
+
+    private mutating func planQueue(of template: String) {
+        let domains = (observed.preloads[template] ?? []).filter { !input.inFlight.contains($0.name) }
+        guard let dvm = input.desired.disposableTemplates[template], let spec = input.desired.spec(forDisposableTemplate: template)
+        else {
+            for domain in domains {
+                destroy(domain, role: .preload, reason: .prune, "\(template) left the config; remove its preloads")
+            }
+            return
+        }
+        let revision = input.revisions.disposableTemplates[template] ?? ""
+        var ready: [Domain] = []
+        for domain in domains {
+            let stage = ObservedDomains.stage(domain)
+            if ObservedDomains.isDown(domain) {
+                destroy(domain, role: .preload, reason: .cleanup, downDetail(domain))
+            } else if stage == .paused, domain.power == .running {
+                plan.adoptions.append(domain.name)
+            } else if stage == .used {
+                plan.adoptions.append(domain.name)
+            } else if stage == .paused, domain.power == .paused {
+                if domain.metadata[MetadataKey.revision] == revision {
+                    ready.append(domain)
+                } else {
+                    destroy(domain, role: .preload, reason: .refresh, "made from an older spec; replace it")
+                }
+            } else {
+                destroy(domain, role: .preload, reason: .cleanup,
+                    "interrupted while \(stage?.rawValue ?? "unknown"); remove it")
+            }
+        }
+        let creating = input.creatingPreloads[template] ?? 0
+        let max = input.desired.effectivePreloadMax(forDisposableTemplate: template)
+        let count = ready.count + creating
+        if count > max {
+            let excess = min(count - max, ready.count)
+            for domain in ready.suffix(excess).reversed() {
+                destroy(domain, role: .preload, reason: .trim, "queue holds \(count), max is \(max); remove the newest")
+            }
+            return
+        }
+        guard count < max else { return }
+        refill(template, dvm: dvm, spec: spec, vacancy: max - count, queued: count, newest: ready.last)
+    }
+
+    private mutating func refill(
+        _ template: String, dvm: DisposableTemplate, spec: EffectiveSpec, vacancy: Int, queued: Int, newest: Domain?
+    ) {
+        let now = input.now
+        if let until = input.backoffUntil[BackoffKey.preload(template)], until > now {
+            plan.waits.append(Wait(subject: template, kind: .backoff(until: until),
+                detail: "preloads failed recently; next try in \(Self.seconds(until - now))"))
+            return
+        }
+        if let wait = delayWait(template, delay: dvm.preload.delay, queued: queued, newest: newest) {
+            plan.waits.append(wait)
+            return
+        }
+        var wave = 1
+        if let netvm = spec.netvm, input.desired.namedDisposables[netvm] != nil {
+            guard let netvmWave = namedUp[netvm] else {
+                plan.waits.append(Wait(subject: template, kind: .netvm(netvm), detail: "preloads wait for netvm \(netvm)"))
+                return
+            }
+            wave = netvmWave + 1
+        }
+        let threshold = input.desired.system?.preload.threshold.kibibytes ?? 0
+        let available = budget > threshold ? budget - threshold : 0
+        let perDomain = max(spec.memory.kibibytes, 1)
+        let admitted = min(vacancy, Int(available / perDomain))
+        if admitted < vacancy {
+            plan.waits.append(Wait(subject: template, kind: .memory(count: vacancy - admitted),
+                detail: "\(vacancy - admitted) preload(s) wait for memory: \(Size(kibibytes: available)) free above the threshold, "
+                    + "\(spec.memory) each"))
+        }
+        for index in 0..<admitted {
+            plan.actions.append(Action(.create, .preload, template: template, name: nil, reason: .refill, wave: wave,
+                detail: "queue \(queued + index)/\(queued + vacancy); add a preload"))
+        }
+        budget -= UInt64(admitted) * perDomain
+    }
+
+    /// Qubes' `preload.delay`: after a use, refill waits `delay`; a negative delay refills only once the
+    /// queue is empty (then after |delay|). A use counts only when it came after the newest preload was made.
+    private func delayWait(_ template: String, delay: Interval, queued: Int, newest: Domain?) -> Wait? {
+        guard let lastUse = input.snapshot.metadata[HostMetadataKey.lastUsePrefix + template].flatMap(Double.init)
+        else { return nil }
+        if let newest, ObservedDomains.created(newest) >= lastUse { return nil }
+        if delay.isNegative, queued > 0 {
+            return Wait(subject: template, kind: .untilEmpty, detail: "negative delay: refills once the queue is empty")
+        }
+        let until = lastUse + abs(delay.seconds)
+        guard until > input.now else { return nil }
+        return Wait(subject: template, kind: .delay(until: until),
+            detail: "refill after the delay, in \(Self.seconds(until - input.now))")
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value >= 10 ? "\(Int(value.rounded()))s" : "\((value * 10).rounded() / 10)s"
+    }
+}

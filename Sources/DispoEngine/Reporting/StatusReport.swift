@@ -1,0 +1,128 @@
+public import DispoConfig
+public import DispoHost
+
+/// What `dispo status --json` prints and `GET /v1/status` serves (DESIGN.md's shape; fields may be added).
+public struct StatusReport: Sendable, Encodable {
+    public struct HostPart: Sendable, Encodable {
+        public var backend: String
+        public var location: String
+        public var freeMemoryMib: UInt64
+        public var totalMemoryMib: UInt64
+        enum CodingKeys: String, CodingKey {
+            case backend, location
+            case freeMemoryMib = "free_memory_mib"
+            case totalMemoryMib = "total_memory_mib"
+        }
+    }
+
+    public struct ConfigPart: Sendable, Encodable {
+        public var ok: Bool
+        public var errors: [String]
+        public var revision: String
+        /// Digest of the config last fully reconciled, if any.
+        public var observed: String?
+    }
+
+    public struct HistoryEntry: Sendable, Encodable {
+        public var at: String
+        public var seconds: Double
+        public var actions: Int
+        public var errors: Int
+
+        public init(at: String, seconds: Double, actions: Int, errors: Int) {
+            self.at = at
+            self.seconds = seconds
+            self.actions = actions
+            self.errors = errors
+        }
+    }
+
+    public struct TemplatePart: Sendable, Encodable {
+        public struct Preload: Sendable, Encodable {
+            public var max: Int
+            public var ready: Int
+            public var starting: Int
+            /// Ready preloads, oldest first (the next request takes the first).
+            public var queue: [String]
+        }
+
+        public var name: String
+        public var preload: Preload
+    }
+
+    public struct NamedPart: Sendable, Encodable {
+        public var name: String
+        /// `running`, `halted`, or null when the power state is not managed.
+        public var desired: String?
+        public var state: String
+        public var upToDate: Bool
+        enum CodingKeys: String, CodingKey {
+            case name, desired, state
+            case upToDate = "up_to_date"
+        }
+    }
+
+    public struct DisposablePart: Sendable, Encodable {
+        public var name: String
+        public var template: String
+        public var role: String
+        public var state: String
+    }
+
+    public var host: HostPart
+    public var config: ConfigPart
+    public var history: [HistoryEntry]
+    public var templates: [TemplatePart]
+    public var named: [NamedPart]
+    public var disposables: [DisposablePart]
+}
+
+extension StatusReport {
+    /// Builds the report from the desired state (possibly partial when the config has errors) and a snapshot.
+    public static func make(
+        desired: DesiredState, configErrors: [String], revisions: Revisions, snapshot: HostSnapshot, backend: String,
+        location: String, history: [HistoryEntry] = []
+    ) -> StatusReport {
+        let observed = ObservedDomains(snapshot)
+        let templates = desired.disposableTemplates.keys.sorted().map { name -> TemplatePart in
+            let revision = revisions.disposableTemplates[name]
+            let preloads = observed.preloads[name] ?? []
+            let queue = preloads.filter {
+                ObservedDomains.stage($0) == .paused && $0.power == .paused && $0.metadata[MetadataKey.revision] == revision
+            }
+            let starting = preloads.filter {
+                guard let stage = ObservedDomains.stage($0) else { return false }
+                return [.creating, .starting, .ready].contains(stage) && !ObservedDomains.isDown($0)
+            }
+            return TemplatePart(name: name, preload: .init(
+                max: desired.effectivePreloadMax(forDisposableTemplate: name), ready: queue.count,
+                starting: starting.count, queue: queue.map(\.name)))
+        }
+        let named = desired.namedDisposables.keys.sorted().map { name -> NamedPart in
+            let domain = observed.named[name]
+            let upToDate = domain.map { $0.metadata[MetadataKey.revision] == revisions.namedDisposables[name] } ?? true
+            return NamedPart(name: name, desired: desired.namedDisposables[name]?.state?.rawValue,
+                state: domain.map(stateWord) ?? "halted", upToDate: upToDate)
+        }
+        let disposables = observed.unnamed.sorted { $0.name < $1.name }.map {
+            DisposablePart(name: $0.name, template: $0.metadata[MetadataKey.template] ?? "", role: Role.unnamed.rawValue,
+                state: stateWord($0))
+        }
+        return StatusReport(
+            host: HostPart(backend: backend, location: location, freeMemoryMib: snapshot.freeMemory.mebibytes,
+                totalMemoryMib: snapshot.totalMemory.mebibytes),
+            config: ConfigPart(ok: configErrors.isEmpty, errors: configErrors, revision: Digest.config(desired),
+                observed: snapshot.metadata[HostMetadataKey.observedConfig]),
+            history: history, templates: templates, named: named, disposables: disposables)
+    }
+
+    /// running, paused, halted, crashed, or starting (created or booting, not yet ready).
+    static func stateWord(_ domain: Domain) -> String {
+        if let stage = ObservedDomains.stage(domain), stage == .creating || stage == .starting,
+            !ObservedDomains.isDown(domain)
+        {
+            return "starting"
+        }
+        return domain.power.rawValue
+    }
+}
