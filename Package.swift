@@ -24,11 +24,17 @@ let package = Package(
         .target(name: "DispoConfig", dependencies: ["DispoYAML"]),
         // The seam between the engine and a hypervisor: domains, metadata, events, clocks.
         .target(name: "DispoHost", dependencies: ["DispoConfig"]),
+        // The simulated Xen host in a JSON state file (`--host sim:PATH`, `dispo sim`).
+        .target(name: "DispoSim", dependencies: ["DispoHost", "DispoConfig"]),
+        // The engine: the pure planner, the executor and the reconcile loop.
+        .target(name: "DispoEngine", dependencies: ["DispoConfig", "DispoHost"]),
         // The command-line interface (library so tests can reach the commands).
         .target(
             name: "DispoCommands",
             dependencies: [
                 "DispoConfig",
+                "DispoEngine",
+                "DispoSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +44,14 @@ let package = Package(
         ),
 
         .testTarget(name: "DispoYAMLTests", dependencies: ["DispoYAML"]),
+        .testTarget(name: "DispoSimTests", dependencies: ["DispoSim"]),
+        .testTarget(
+            name: "DispoEngineTests",
+            dependencies: [
+                "DispoEngine", "DispoSim",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         .testTarget(
             name: "DispoConfigTests",
             dependencies: [

@@ -10,7 +10,9 @@ struct HelpSnapshotTests {
         assertSnapshot(of: Dispo.helpMessage(columns: 100), as: .lines)
     }
 
-    @Test func validateHelp() {
-        assertSnapshot(of: Dispo.helpMessage(for: Validate.self, columns: 100), as: .lines)
+    @Test(arguments: ["validate", "diff", "apply", "status", "sim"])
+    func subcommandHelp(name: String) throws {
+        let command = try #require(Dispo.configuration.subcommands.first { $0._commandName == name })
+        assertSnapshot(of: Dispo.helpMessage(for: command, columns: 100), as: .lines, named: name)
     }
 }

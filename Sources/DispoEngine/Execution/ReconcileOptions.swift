@@ -45,4 +45,12 @@ public struct ConvergeOutcome: Sendable {
     public var plan: Plan
     public var actionsRun: Int
     public var passes: Int
+
+    public init(converged: Bool, failures: [String: String], plan: Plan, actionsRun: Int, passes: Int) {
+        self.converged = converged
+        self.failures = failures
+        self.plan = plan
+        self.actionsRun = actionsRun
+        self.passes = passes
+    }
 }

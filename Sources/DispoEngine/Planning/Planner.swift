@@ -159,7 +159,8 @@ struct PlanBuilder {
         }
         guard !exists, named.state == .running else { return }
         if let until = input.backoffUntil[BackoffKey.named(name)], until > input.now {
-            plan.waits.append(Wait(subject: name, kind: .backoff(until: until), detail: "failed recently; retried later"))
+            let detail = until.isFinite ? "failed recently; retried later" : "failed repeatedly; given up"
+            plan.waits.append(Wait(subject: name, kind: .backoff(until: until), detail: detail))
             return
         }
         if let netvm = spec.netvm, input.desired.namedDisposables[netvm] != nil, namedUp[netvm] == nil {

@@ -64,8 +64,9 @@ extension PlanBuilder {
     ) {
         let now = input.now
         if let until = input.backoffUntil[BackoffKey.preload(template)], until > now {
-            plan.waits.append(Wait(subject: template, kind: .backoff(until: until),
-                detail: "preloads failed recently; next try in \(Self.seconds(until - now))"))
+            let detail = until.isFinite ? "preloads failed recently; next try in \(Self.seconds(until - now))"
+                : "preloads failed repeatedly; given up until the next apply or config change"
+            plan.waits.append(Wait(subject: template, kind: .backoff(until: until), detail: detail))
             return
         }
         if let wait = delayWait(template, delay: dvm.preload.delay, queued: queued, newest: newest) {
@@ -112,6 +113,7 @@ extension PlanBuilder {
     }
 
     static func seconds(_ value: Double) -> String {
-        value >= 10 ? "\(Int(value.rounded()))s" : "\((value * 10).rounded() / 10)s"
+        guard value.isFinite else { return "never" }
+        return value >= 10 ? "\(Int(value.rounded()))s" : "\((value * 10).rounded() / 10)s"
     }
 }

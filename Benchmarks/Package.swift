@@ -1,0 +1,38 @@
+// swift-tools-version:6.1
+
+// Benchmarks for dispo, kept in their own package so that normal builds and CI do not
+// build ordo-one/benchmark. Run them with `make bench-load` (Benchmarks/load/run.sh).
+
+import PackageDescription
+
+let package = Package(
+    name: "dispo-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // Named, so that the product reference does not depend on the checkout's folder name.
+        .package(name: "dispo", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // The system libyaml again (the parent's CYAML is not a product), for the raw event scan.
+        .systemLibrary(
+            name: "CYAMLBench", path: "Sources/CYAMLBench", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
+
+        // The workload shared by both executables: the generated config and the raw scan.
+        .target(
+            name: "LoadBench",
+            dependencies: [.product(name: "DispoConfig", package: "dispo"), "CYAMLBench"],
+            path: "Sources/LoadBench"),
+
+        // ordo-one/benchmark suite: detailed figures (wall clock, CPU, mallocs).
+        .executableTarget(
+            name: "LoadConfig",
+            dependencies: ["LoadBench", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/LoadConfig",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+
+        // Plain ContinuousClock timer whose medians feed run.sh's summary.
+        .executableTarget(name: "LoadTimer", dependencies: ["LoadBench"], path: "Sources/LoadTimer"),
+    ]
+)

@@ -1,0 +1,41 @@
+import ArgumentParser
+import DispoHost
+import DispoSim
+
+/// Opens the host `--host` names.
+enum HostFactory {
+    static func open(_ options: HostOptions, clock: any HostClock = SystemClock()) throws -> any Host {
+        let choice: HostOptions.Choice
+        do {
+            choice = try options.choice()
+        } catch let error as ValidationError {
+            throw failure(error.message)
+        }
+        switch choice {
+        case .sim(let path):
+            return SimHost(path: path, clock: clock)
+        case .xen:
+            guard HostOptions.isXenControlDomain else {
+                throw failure(
+                    "no Xen control domain found (/proc/xen/capabilities does not say control_d); "
+                        + "run dispo in dom0, or use --host sim:PATH for the simulated host")
+            }
+            throw failure("the xen backend is not available in this build of dispo; use --host sim:PATH")
+        }
+    }
+}
+
+/// Prints `dispo: error: MESSAGE` on stderr; the returned exit code ends the program with status 1.
+func failure(_ message: String) -> ExitCode {
+    StandardError.write("dispo: error: \(message)")
+    return ExitCode(1)
+}
+
+/// Runs a host operation, turning a ``HostError`` into `dispo: error: ...` and exit status 1.
+func performing<Value>(_ body: () async throws(HostError) -> Value) async throws -> Value {
+    do {
+        return try await body()
+    } catch {
+        throw failure(error.description)
+    }
+}

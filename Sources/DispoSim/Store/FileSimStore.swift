@@ -1,0 +1,116 @@
+public import DispoHost
+import Dispatch
+import Foundation
+
+/// A store in a JSON file, safe for several processes: every read-modify-write holds an exclusive `flock` on
+/// `PATH.lock`, and every write is atomic (temp file, fsync, rename, fsync of the directory). The file is 0600.
+///
+/// The blocking file work and the lock wait run on a private serial queue, never on Swift's cooperative pool.
+public final class FileSimStore: SimStore {
+    public let path: String
+    /// When true, a missing file is initialised with a default host on first use.
+    public let createIfMissing: Bool
+    private let queue = DispatchQueue(label: "dispo.sim.state-file")
+
+    public init(path: String, createIfMissing: Bool = true) {
+        self.path = path
+        self.createIfMissing = createIfMissing
+    }
+
+    public var location: String { "sim:\(path)" }
+    private var lockPath: String { path + ".lock" }
+
+    public func read() async throws(HostError) -> SimState {
+        try await modify { state in state }
+    }
+
+    public func modify<Value: Sendable>(
+        _ change: @escaping @Sendable (inout SimState) throws(HostError) -> Value
+    ) async throws(HostError) -> Value {
+        try await onQueue { () throws(HostError) in
+            try StateFile.ensureParentDirectory(of: self.path)
+            return try StateFile.withExclusiveLock(self.lockPath) { () throws(HostError) in
+                let (loaded, existed) = try self.load()
+                var state = loaded
+                let value = try change(&state)
+                if state != loaded || !existed { try self.save(state) }
+                return value
+            }
+        }
+    }
+
+    public func replace(with state: SimState) async throws(HostError) {
+        try await onQueue { () throws(HostError) in
+            try StateFile.ensureParentDirectory(of: self.path)
+            try StateFile.withExclusiveLock(self.lockPath) { () throws(HostError) in try self.save(state) }
+        }
+    }
+
+    /// The state in the file, and whether the file existed; a default host when it is missing and may be created.
+    private func load() throws(HostError) -> (SimState, Bool) {
+        guard let bytes = try StateFile.read(path) else {
+            guard createIfMissing else {
+                throw HostError(
+                    .unavailable, "no simulated host at \(path); create one with `dispo sim init --host sim:\(path)`")
+            }
+            return (SimState(), false)
+        }
+        let state: SimState
+        do {
+            state = try JSONDecoder().decode(SimState.self, from: Data(bytes))
+        } catch {
+            throw HostError(
+                .unavailable,
+                "the sim state file \(path) is unreadable (\(Self.describe(error))); "
+                    + "start a fresh host with `dispo sim init --host sim:\(path)`")
+        }
+        guard state.version == SimState.currentVersion else {
+            throw HostError(
+                .unavailable,
+                "the sim state file \(path) has version \(state.version), this dispo reads version "
+                    + "\(SimState.currentVersion); start a fresh host with `dispo sim init --host sim:\(path)`")
+        }
+        return (state, true)
+    }
+
+    private func save(_ state: SimState) throws(HostError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do {
+            data = try encoder.encode(state)
+        } catch {
+            throw HostError(.unavailable, "cannot encode the sim state: \(error)")
+        }
+        try StateFile.writeAtomically(Array(data) + [0x0A], to: path)
+    }
+
+    /// Runs blocking `work` on the store's queue and resumes the caller with its result.
+    private func onQueue<Value: Sendable>(
+        _ work: @escaping @Sendable () throws(HostError) -> Value
+    ) async throws(HostError) -> Value {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, HostError>, Never>) in
+            queue.async { continuation.resume(returning: Result { () throws(HostError) in try work() }) }
+        }
+        return try result.get()
+    }
+
+    /// A short reason for a decoding failure, without Foundation's long debug text.
+    private static func describe(_ error: any Error) -> String {
+        guard let decoding = error as? DecodingError else { return "\(error)" }
+        switch decoding {
+        case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context),
+            .valueNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            let reason: String
+            if case .keyNotFound(let key, _) = decoding {
+                reason = "missing \(key.stringValue)"
+            } else {
+                reason = context.debugDescription
+            }
+            return path.isEmpty ? reason : "\(path): \(reason)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

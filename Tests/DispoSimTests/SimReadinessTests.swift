@@ -1,0 +1,85 @@
+import DispoConfig
+import DispoHost
+import Testing
+
+@testable import DispoSim
+
+/// `waitReady`: the boot time, the timeout, a ready fault, and a guest that dies while starting.
+struct SimReadinessTests {
+    @Test func aBootLongerThanTheTimeoutTimesOutAfterTheTimeout() async throws {
+        let clock = VirtualClock()
+        let host = Fixture.host(SimState(bootSeconds: 6), clock: clock)
+        try await host.started("a")
+        let start = clock.now()
+        let error = await #expect(throws: HostError.self) {
+            try await host.waitReady("a", readiness: Readiness(xenstore: "data/ready"), timeout: .seconds(5))
+        }
+        #expect(error?.code == .timeout)
+        #expect(error?.description == "a: not ready after 5s (data/ready)")
+        #expect(clock.now() - start == 5)
+    }
+
+    @Test func aBootAsLongAsTheTimeoutIsReady() async throws {
+        let clock = VirtualClock()
+        let host = Fixture.host(SimState(bootSeconds: 5), clock: clock)
+        try await host.started("a")
+        try await host.waitReady("a", readiness: nil, timeout: .seconds(5))
+    }
+
+    @Test func aReadyFaultWaitsTheWholeTimeout() async throws {
+        let clock = VirtualClock()
+        let host = Fixture.host(SimState(bootSeconds: 1), clock: clock)
+        try await host.started("a")
+        try await host.admin.injectFault(operation: .ready, count: 1)
+        let start = clock.now()
+        let error = await #expect(throws: HostError.self) {
+            try await host.waitReady("a", readiness: nil, timeout: Interval(milliseconds: 7500))
+        }
+        #expect(error?.code == .timeout)
+        #expect(clock.now() - start == 7.5)
+    }
+
+    @Test func aNeverStartedDomainIsAnInvalidState() async throws {
+        let host = Fixture.host()
+        _ = try await host.create(Fixture.request("a"))
+        let error = await #expect(throws: HostError.self) { try await host.waitReady("a", readiness: nil, timeout: .seconds(5)) }
+        #expect(error?.code == .invalidState)
+    }
+
+    @Test func aGuestThatCrashesWhileStartingFails() async throws {
+        let clock = ManualClock()
+        let host = Fixture.host(SimState(bootSeconds: 2), clock: clock)
+        try await host.started("a")
+        let waiting = Task {
+            try await host.waitReady("a", readiness: nil, timeout: .seconds(60))
+        }
+        await clock.waitForSleepers()
+        try await host.admin.crash("a")
+        clock.advance(by: 2)
+        let error = await #expect(throws: HostError.self) { try await waiting.value }
+        #expect(error?.code == .operationFailed)
+        #expect(error?.description == "a: crashed while starting")
+    }
+
+    @Test func aGuestDestroyedWhileStartingIsNotFound() async throws {
+        let clock = ManualClock()
+        let host = Fixture.host(SimState(bootSeconds: 2), clock: clock)
+        try await host.started("a")
+        let waiting = Task {
+            try await host.waitReady("a", readiness: nil, timeout: .seconds(60))
+        }
+        await clock.waitForSleepers()
+        try await host.destroy("a")
+        clock.advance(by: 2)
+        let error = await #expect(throws: HostError.self) { try await waiting.value }
+        #expect(error?.code == .notFound)
+    }
+
+    @Test func anAlreadyCrashedGuestFailsAtOnce() async throws {
+        let host = Fixture.host()
+        try await host.started("a")
+        try await host.admin.crash("a")
+        let error = await #expect(throws: HostError.self) { try await host.waitReady("a", readiness: nil, timeout: .seconds(5)) }
+        #expect(error?.code == .operationFailed)
+    }
+}
