@@ -6,6 +6,7 @@ struct MappingResolver {
     private(set) var problems: [YAMLError] = []
 
     mutating func resolve(_ pairs: [Node.Pair]) -> [Node.Pair] {
+        if pairs.count <= 16, isPlain(pairs) { return pairs }
         var result: [Node.Pair] = []
         var seen: [String: Mark] = [:]
         var merged: [Node.Pair] = []
@@ -31,6 +32,17 @@ struct MappingResolver {
             }
         }
         return result
+    }
+
+    /// True when no key is a merge key and no two keys are equal (checked pairwise: mappings here are small).
+    private func isPlain(_ pairs: [Node.Pair]) -> Bool {
+        for index in pairs.indices {
+            let key = pairs[index].key
+            if Self.isMergeKey(key) { return false }
+            guard let text = key.scalar else { continue }
+            for other in pairs[..<index] where other.key.scalar == text { return false }
+        }
+        return true
     }
 
     private mutating func mergeSources(_ value: Node) -> [Node.Pair] {

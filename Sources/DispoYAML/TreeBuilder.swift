@@ -1,6 +1,8 @@
 internal import CYAML
 
 /// Assembles libyaml events into nodes, enforcing depth, document and alias budgets.
+///
+/// Children of open collections live in one flat buffer; closing a collection takes its slice.
 struct TreeBuilder {
     private struct Anchored {
         var node: Node
@@ -8,14 +10,13 @@ struct TreeBuilder {
         var height: Int
     }
 
-    private enum Frame {
-        case sequence(tag: String?, anchor: String?, mark: Mark, items: [Built])
-        case mapping(tag: String?, anchor: String?, mark: Mark, items: [Built])
-    }
-
-    /// A finished node with its size (nodes) and height (nesting levels) for the budgets.
-    struct Built {
-        var node: Node
+    private struct OpenCollection {
+        var isMapping: Bool
+        var tag: String?
+        var anchor: String?
+        var mark: Mark
+        /// Where this collection's children start in `items`.
+        var start: Int
         var weight: Int
         var height: Int
     }
@@ -23,48 +24,47 @@ struct TreeBuilder {
     let limits: ParseLimits
     private(set) var documents: [Node] = []
     private(set) var problems: [YAMLError] = []
-    private var stack: [Frame] = []
+    private var open: [OpenCollection] = []
+    /// Children of the open collections; taken (moved out) when their collection closes.
+    private var items: [Node?] = []
     private var anchors: [String: Anchored] = [:]
     private var aliasNodes = 0
     private var documentCount = 0
-    private var root: Built?
+    private var root: Node?
 
     init(limits: ParseLimits) {
         self.limits = limits
     }
 
     mutating func consume(_ event: yaml_event_t) throws(YAMLError) {
-        let mark = Mark(event.start_mark)
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             documentCount += 1
             if documentCount > limits.maxDocuments {
-                throw YAMLError("more than \(limits.maxDocuments) documents in one file", at: mark)
+                throw YAMLError("more than \(limits.maxDocuments) documents in one file", at: Mark(event.start_mark))
             }
             anchors = [:]
             root = nil
         case YAML_DOCUMENT_END_EVENT:
-            if let root, !root.node.isNull { documents.append(root.node) }
+            if let root, !root.isNull { documents.append(root) }
             root = nil
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
+            let mark = Mark(event.start_mark)
             let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
-            let tag = try Self.tag(scalar.tag, at: mark)
+            let tag = scalar.tag == nil ? nil : try Self.tag(scalar.tag, at: mark)
             let node = Node(.scalar(text, Self.style(scalar.style)), tag: tag, mark: mark)
-            try finish(Built(node: node, weight: 1, height: 0), anchor: Self.string(scalar.anchor))
+            try finish(node, weight: 1, height: 0, anchor: Self.string(scalar.anchor))
         case YAML_SEQUENCE_START_EVENT:
             let start = event.data.sequence_start
-            try push(.sequence(
-                tag: try Self.tag(start.tag, at: mark), anchor: Self.string(start.anchor), mark: mark, items: []),
-                at: mark)
+            try push(isMapping: false, tag: start.tag, anchor: start.anchor, mark: Mark(event.start_mark))
         case YAML_MAPPING_START_EVENT:
             let start = event.data.mapping_start
-            try push(.mapping(
-                tag: try Self.tag(start.tag, at: mark), anchor: Self.string(start.anchor), mark: mark, items: []),
-                at: mark)
+            try push(isMapping: true, tag: start.tag, anchor: start.anchor, mark: Mark(event.start_mark))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             try pop()
         case YAML_ALIAS_EVENT:
+            let mark = Mark(event.start_mark)
             let name = Self.string(event.data.alias.anchor) ?? ""
             guard let target = anchors[name] else {
                 throw YAMLError("unknown alias *\(name)", at: mark)
@@ -74,74 +74,71 @@ struct TreeBuilder {
                 throw YAMLError(
                     "aliases expand to more than \(limits.maxAliasNodes) nodes; refusing (alias bomb?)", at: mark)
             }
-            if stack.count + target.height > limits.maxDepth {
+            if open.count + target.height > limits.maxDepth {
                 throw YAMLError("nesting deeper than \(limits.maxDepth) levels", at: mark)
             }
             var node = target.node
             node.mark = mark
-            try finish(Built(node: node, weight: target.weight, height: target.height), anchor: nil)
+            try finish(node, weight: target.weight, height: target.height, anchor: nil)
         default:
             break
         }
     }
 
-    private mutating func push(_ frame: Frame, at mark: Mark) throws(YAMLError) {
-        if stack.count >= limits.maxDepth {
+    private mutating func push(
+        isMapping: Bool, tag: UnsafeMutablePointer<yaml_char_t>?, anchor: UnsafeMutablePointer<yaml_char_t>?,
+        mark: Mark
+    ) throws(YAMLError) {
+        if open.count >= limits.maxDepth {
             throw YAMLError("nesting deeper than \(limits.maxDepth) levels", at: mark)
         }
-        stack.append(frame)
+        let resolvedTag = tag == nil ? nil : try Self.tag(tag, at: mark)
+        open.append(OpenCollection(isMapping: isMapping, tag: resolvedTag, anchor: Self.string(anchor), mark: mark,
+            start: items.count, weight: 1, height: 0))
     }
 
     private mutating func pop() throws(YAMLError) {
-        guard let frame = stack.popLast() else { return }
-        switch frame {
-        case .sequence(let tag, let anchor, let mark, let items):
-            let node = Node(.sequence(items.map(\.node)), tag: tag, mark: mark)
-            try finish(Self.built(node, from: items), anchor: anchor)
-        case .mapping(let tag, let anchor, let mark, let items):
+        guard let collection = open.popLast() else { return }
+        let start = collection.start
+        let count = items.count - start
+        let node: Node
+        if collection.isMapping {
             var pairs: [Node.Pair] = []
-            pairs.reserveCapacity(items.count / 2)
-            var index = 0
+            pairs.reserveCapacity(count / 2)
+            var index = start
             while index + 1 < items.count {
-                pairs.append(Node.Pair(key: items[index].node, value: items[index + 1].node))
+                if let key = items[index].take(), let value = items[index + 1].take() {
+                    pairs.append(Node.Pair(key: key, value: value))
+                }
                 index += 2
             }
             var resolver = MappingResolver()
             let resolved = resolver.resolve(pairs)
             problems += resolver.problems
-            let node = Node(.mapping(resolved), tag: tag, mark: mark)
-            try finish(Self.built(node, from: items), anchor: anchor)
+            node = Node(.mapping(resolved), tag: collection.tag, mark: collection.mark)
+        } else {
+            var children: [Node] = []
+            children.reserveCapacity(count)
+            for index in start..<items.count {
+                if let child = items[index].take() { children.append(child) }
+            }
+            node = Node(.sequence(children), tag: collection.tag, mark: collection.mark)
         }
+        items.removeSubrange(start...)
+        try finish(node, weight: collection.weight, height: collection.height + 1, anchor: collection.anchor)
     }
 
-    private static func built(_ node: Node, from items: [Built]) -> Built {
-        var weight = 1
-        var height = 0
-        for item in items {
-            weight += item.weight
-            height = max(height, item.height)
-        }
-        return Built(node: node, weight: weight, height: height + 1)
-    }
-
-    private mutating func finish(_ built: Built, anchor: String?) throws(YAMLError) {
+    private mutating func finish(_ node: Node, weight: Int, height: Int, anchor: String?) throws(YAMLError) {
         if let anchor {
-            anchors[anchor] = Anchored(node: built.node, weight: built.weight, height: built.height)
+            anchors[anchor] = Anchored(node: node, weight: weight, height: height)
         }
-        guard !stack.isEmpty else {
-            root = built
+        guard !open.isEmpty else {
+            root = node
             return
         }
-        switch stack[stack.count - 1] {
-        case .sequence(let tag, let anchor, let mark, var items):
-            stack[stack.count - 1] = .sequence(tag: tag, anchor: anchor, mark: mark, items: [])
-            items.append(built)
-            stack[stack.count - 1] = .sequence(tag: tag, anchor: anchor, mark: mark, items: items)
-        case .mapping(let tag, let anchor, let mark, var items):
-            stack[stack.count - 1] = .mapping(tag: tag, anchor: anchor, mark: mark, items: [])
-            items.append(built)
-            stack[stack.count - 1] = .mapping(tag: tag, anchor: anchor, mark: mark, items: items)
-        }
+        open[open.count - 1].weight += weight
+        open[open.count - 1].height = max(open[open.count - 1].height, height)
+        items.append(node)
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {

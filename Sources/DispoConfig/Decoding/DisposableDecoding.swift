@@ -71,7 +71,6 @@ enum DisposableDecoding {
     }
 
     private static func decodeNetVM(_ node: Node, reader: inout Reader) -> NetVM? {
-        reader.marks["netvm"] = node.mark
         if node.isNull || node.scalar == "none" { return NetVM.none }
         return reader.name(node, keyPath: "netvm").map(NetVM.domain)
     }

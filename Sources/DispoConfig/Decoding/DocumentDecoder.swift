@@ -6,7 +6,6 @@ struct DocumentDecoder {
 
     /// Decodes `document`; returns the object (nil if it cannot be identified) and its origin.
     static func decode(_ document: Node, reader: inout Reader) -> (DecodedObject, Origin)? {
-        reader.marks = [:]
         guard let fields = reader.fields(document, keyPath: "a document") else { return nil }
         checkAPIVersion(fields, reader: &reader)
         guard let kindNode = fields["kind"] else {
@@ -33,7 +32,7 @@ struct DocumentDecoder {
         case .system: object = SystemDecoding.decode(fields, reader: &reader).map(DecodedObject.system)
         }
         guard let object else { return nil }
-        return (object, Origin(path: reader.path, mark: document.mark, fields: reader.marks))
+        return (object, Origin(path: reader.path, document: document))
     }
 
     private static func checkAPIVersion(_ fields: Fields, reader: inout Reader) {

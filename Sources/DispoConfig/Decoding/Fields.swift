@@ -1,35 +1,38 @@
 import DispoYAML
 
-/// The keys of one YAML mapping, by text, for strict decoding.
+/// The keys of one YAML mapping, in source order, for strict decoding (looked up linearly: they are few).
 struct Fields {
     let node: Node
-    private(set) var values: [String: Node] = [:]
-    /// Keys in source order with their positions.
-    private(set) var keys: [(String, Mark)] = []
+    private(set) var entries: [(key: String, keyMark: Mark, value: Node)] = []
 
     init(_ node: Node, pairs: [Node.Pair], reader: inout Reader) {
         self.node = node
+        entries.reserveCapacity(pairs.count)
         for pair in pairs {
             guard let key = pair.key.scalar, !pair.key.isNull else {
                 reader.error("keys must be plain strings, found \(pair.key.kindDescription)", at: pair.key.mark)
                 continue
             }
-            values[key] = pair.value
-            keys.append((key, pair.key.mark))
+            entries.append((key, pair.key.mark, pair.value))
         }
     }
 
-    subscript(key: String) -> Node? { values[key] }
+    subscript(key: String) -> Node? {
+        for entry in entries where entry.key == key { return entry.value }
+        return nil
+    }
 
     /// Reports every key not in `allowed`, with a suggestion or an explanation from `hints`.
     func rejectUnknown(
         allowed: [String], in what: String, hints: [String: String] = [:], reader: inout Reader
     ) {
-        for (key, mark) in keys where !allowed.contains(key) {
-            if let hint = hints[key] {
-                reader.error("unknown key \"\(key)\" in \(what): \(hint)", at: mark)
+        for entry in entries where !allowed.contains(entry.key) {
+            if let hint = hints[entry.key] {
+                reader.error("unknown key \"\(entry.key)\" in \(what): \(hint)", at: entry.keyMark)
             } else {
-                reader.error("unknown key \"\(key)\" in \(what)\(Suggestion.hint(for: key, in: allowed))", at: mark)
+                reader.error(
+                    "unknown key \"\(entry.key)\" in \(what)\(Suggestion.hint(for: entry.key, in: allowed))",
+                    at: entry.keyMark)
             }
         }
     }

@@ -1,11 +1,9 @@
 import DispoYAML
 
-/// Reads typed values out of nodes, collecting diagnostics and the position of every value.
+/// Reads typed values out of nodes, collecting diagnostics.
 struct Reader {
     let path: String
     private(set) var diagnostics: [Diagnostic] = []
-    /// Positions of the values read for the current object, by key path.
-    var marks: [String: Mark] = [:]
 
     init(path: String) {
         self.path = path
@@ -36,7 +34,6 @@ struct Reader {
 
     /// Any non-null scalar, as text.
     mutating func string(_ node: Node, keyPath: String) -> String? {
-        marks[keyPath] = node.mark
         guard case .scalar(let text, _) = node.content, !node.isNull else {
             error("\(keyPath) must be a string, found \(describe(node))", at: node.mark)
             return nil
@@ -78,7 +75,6 @@ struct Reader {
 
     /// A plain decimal integer within `range`.
     mutating func integer(_ node: Node, keyPath: String, range: ClosedRange<Int>) -> Int? {
-        marks[keyPath] = node.mark
         guard case .scalar(let text, .plain) = node.content, node.tag == nil || node.tag == Tag.int,
             let value = Self.plainInteger(text)
         else {
@@ -94,7 +90,6 @@ struct Reader {
 
     /// A size: a plain integer of MiB or a string with a unit.
     mutating func size(_ node: Node, keyPath: String, allowZero: Bool) -> Size? {
-        marks[keyPath] = node.mark
         guard case .scalar(let text, let style) = node.content, !node.isNull else {
             error("\(keyPath) must be a size like 400 (MiB) or \"1.5GiB\", found \(describe(node))", at: node.mark)
             return nil
@@ -123,7 +118,6 @@ struct Reader {
 
     /// A duration: a plain number of seconds or a string with a unit.
     mutating func interval(_ node: Node, keyPath: String, allowNegative: Bool, allowZero: Bool = true) -> Interval? {
-        marks[keyPath] = node.mark
         guard case .scalar(let text, let style) = node.content, !node.isNull else {
             error("\(keyPath) must be a duration like 3s or 500ms, found \(describe(node))", at: node.mark)
             return nil
@@ -147,7 +141,6 @@ struct Reader {
 
     /// A list, or nil (with an error).
     mutating func list(_ node: Node, keyPath: String) -> [Node]? {
-        marks[keyPath] = node.mark
         guard case .sequence(let items) = node.content else {
             error("\(keyPath) must be a list, found \(describe(node))", at: node.mark)
             return nil
@@ -168,9 +161,9 @@ struct Reader {
     }
 
     static func plainInteger(_ text: String) -> Int? {
-        var digits = Substring(text)
-        if digits.first == "+" || digits.first == "-" { digits = digits.dropFirst() }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        var digits = Substring(text).utf8
+        if digits.first == UInt8(ascii: "+") || digits.first == UInt8(ascii: "-") { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy(isASCIIDigit) else { return nil }
         return Int(text.first == "+" ? String(text.dropFirst()) : text)
     }
 }

@@ -31,6 +31,16 @@ public struct DesiredState: Sendable, Hashable {
         return kinds
     }
 
+    /// True when `name` is declared as `kind`.
+    public func declares(_ name: String, as kind: ObjectKind) -> Bool {
+        switch kind {
+        case .template: return templates[name] != nil
+        case .disposableTemplate: return disposableTemplates[name] != nil
+        case .namedDisposable: return namedDisposables[name] != nil
+        case .system: return system != nil
+        }
+    }
+
     /// True when both declare the same objects with the same settings (origins are ignored).
     public func sameObjects(as other: DesiredState) -> Bool {
         templates == other.templates && disposableTemplates == other.disposableTemplates

@@ -5,9 +5,11 @@ import DispoYAML
 struct Validator {
     private(set) var diagnostics: [Diagnostic] = []
 
-    mutating func assemble(_ objects: [(DecodedObject, Origin)]) -> DesiredState {
+    mutating func assemble(_ objects: consuming [(DecodedObject, Origin)]) -> DesiredState {
         var state = DesiredState()
-        for (object, origin) in objects {
+        state.origins.reserveCapacity(objects.count)
+        objects.reverse()
+        while let (object, origin) = objects.popLast() {
             let key = object.key
             if let first = state.origins[key] {
                 let what = key.kind == .system ? "a second System (at most one is allowed)" : "duplicate \(key)"
@@ -49,7 +51,7 @@ struct Validator {
     private mutating func reference(
         _ name: String, to kind: ObjectKind, from key: ObjectKey, key field: String, _ state: DesiredState
     ) {
-        guard let origin = state.origins[key], !state.kinds(named: name).contains(kind) else { return }
+        guard !state.declares(name, as: kind), let origin = state.origins[key] else { return }
         if let other = state.kinds(named: name).first {
             error("\(field) \"\(name)\" is a \(other), but must name a \(kind)", origin, field)
             return
@@ -87,13 +89,18 @@ struct Validator {
     private mutating func checkNetVMs(_ state: DesiredState) {
         var netvmOf: [String: String] = [:]
         for named in state.namedDisposables.values {
-            if let netvm = state.spec(forNamedDisposable: named.name)?.netvm { netvmOf[named.name] = netvm }
+            let netvm = named.overrides.netvm ?? state.disposableTemplates[named.template]?.settings.netvm
+            if let name = netvm?.name { netvmOf[named.name] = name }
         }
-        let users: [(ObjectKey, NetVM?)] =
-            state.disposableTemplates.values.map { (ObjectKey(.disposableTemplate, $0.name), $0.settings.netvm) }
-            + state.namedDisposables.values.map { (ObjectKey(.namedDisposable, $0.name), $0.overrides.netvm) }
-        for (key, netvm) in users {
-            guard let name = netvm?.name, let origin = state.origins[key] else { continue }
+        var users: [(ObjectKey, String)] = []
+        for dvm in state.disposableTemplates.values {
+            if let name = dvm.settings.netvm?.name { users.append((ObjectKey(.disposableTemplate, dvm.name), name)) }
+        }
+        for named in state.namedDisposables.values {
+            if let name = named.overrides.netvm?.name { users.append((ObjectKey(.namedDisposable, named.name), name)) }
+        }
+        for (key, name) in users {
+            guard let origin = state.origins[key] else { continue }
             if key.kind == .namedDisposable, name == key.name {
                 error("a disposable cannot be its own netvm", origin, "netvm")
             } else if state.namedDisposables[name] == nil {

@@ -33,7 +33,7 @@ public struct Interval: Sendable, Hashable, Comparable, CustomStringConvertible 
         var body = Substring(text)
         let negative = body.first == "-"
         if negative { body.removeFirst() }
-        let split = body.firstIndex(where: { !($0.isASCII && ($0.isNumber || $0 == ".")) }) ?? body.endIndex
+        let split = body.utf8.firstIndex(where: { !(isASCIIDigit($0) || $0 == UInt8(ascii: ".")) }) ?? body.endIndex
         let unit = String(body[split...].drop(while: { $0 == " " || $0 == "\t" }))
         guard let decimal = DecimalNumber(String(body[..<split])) else {
             return .failure(ValueError("\"\(text)\" is not a duration: expected a number of seconds or a number with a unit, like 500ms, 3s, 2m"))

@@ -35,7 +35,7 @@ public struct Size: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// numbers are MiB only when written as YAML integers (see the decoder).
     public static func parse(_ text: String) -> Result<Size, ValueError> {
         let trimmed = Substring(text)
-        guard let split = trimmed.firstIndex(where: { !($0.isASCII && ($0.isNumber || $0 == ".")) }) else {
+        guard let split = trimmed.utf8.firstIndex(where: { !(isASCIIDigit($0) || $0 == UInt8(ascii: ".")) }) else {
             return .failure(ValueError("size \"\(text)\" needs a unit (KiB, MiB, GiB, TiB) or must be a plain integer of MiB"))
         }
         let unit = String(trimmed[split...].drop(while: { $0 == " " || $0 == "\t" }))
@@ -74,12 +74,12 @@ struct DecimalNumber {
     init?(_ text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let first = parts.first, !first.isEmpty, first.count <= 18,
-            first.allSatisfy({ $0.isASCII && $0.isNumber }), let whole = UInt64(first)
+            first.utf8.allSatisfy(isASCIIDigit), let whole = UInt64(first)
         else { return nil }
         self.whole = whole
         if parts.count == 2 {
             let digits = parts[1]
-            guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+            guard !digits.isEmpty, digits.count <= 9, digits.utf8.allSatisfy(isASCIIDigit),
                 let fraction = UInt64(digits)
             else { return nil }
             self.fraction = fraction
@@ -109,4 +109,9 @@ struct DecimalNumber {
     func overflowed(_ scale: UInt64) -> Bool {
         whole.multipliedReportingOverflow(by: scale).overflow
     }
+}
+
+/// `0`...`9`.
+func isASCIIDigit(_ byte: UInt8) -> Bool {
+    byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
 }

@@ -4,10 +4,6 @@
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
 
-    init(state: UInt64) {
-        self.state = state
-    }
-
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var mixed = state
@@ -21,7 +17,9 @@ struct SeededGenerator: RandomNumberGenerator {
         var bytes: [UInt8] = []
         for _ in 0..<2 {
             let word = next()
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
         }
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80

@@ -1,5 +1,5 @@
-public import DispoHost
 import Dispatch
+public import DispoHost
 import Foundation
 
 /// A store in a JSON file, safe for several processes: every read-modify-write holds an exclusive `flock` on
@@ -89,7 +89,8 @@ public final class FileSimStore: SimStore {
     private func onQueue<Value: Sendable>(
         _ work: @escaping @Sendable () throws(HostError) -> Value
     ) async throws(HostError) -> Value {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, HostError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<Value, HostError>, Never>) in
             queue.async { continuation.resume(returning: Result { () throws(HostError) in try work() }) }
         }
         return try result.get()

@@ -53,7 +53,9 @@ enum StateFile {
         guard descriptor >= 0 else { throw failure("cannot write the sim state file \(temporary)") }
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress.map { $0 + written }, $0.count - written) }
+            let count = bytes.withUnsafeBytes {
+                Glibc.write(descriptor, $0.baseAddress.map { $0 + written }, $0.count - written)
+            }
             if count < 0, errno == EINTR { continue }
             guard count > 0 else {
                 let error = failure("cannot write the sim state file \(temporary)")
@@ -108,7 +110,8 @@ enum StateFile {
     /// An ``HostError/Code/unavailable`` with the current `errno`'s text.
     static func failure(_ what: String, hint: Bool = false, path: String = "") -> HostError {
         let reason = String(cString: strerror(errno))
-        let advice = hint ? "; check its permissions, or start a fresh host with `dispo sim init --host sim:\(path)`" : ""
+        let advice =
+            hint ? "; check its permissions, or start a fresh host with `dispo sim init --host sim:\(path)`" : ""
         return HostError(.unavailable, "\(what): \(reason)\(advice)")
     }
 }

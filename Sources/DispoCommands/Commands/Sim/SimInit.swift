@@ -22,7 +22,8 @@ struct SimInit: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Host memory: MiB or a size with a unit (default: 16GiB).", valueName: "SIZE"))
     var memory: String?
 
-    @Option(help: ArgumentHelp("Seconds from a domain's first unpause until it is ready (default: 2s).", valueName: "DUR"))
+    @Option(
+        help: ArgumentHelp("Seconds from a domain's first unpause until it is ready (default: 2s).", valueName: "DUR"))
     var boot: String?
 
     @Option(help: ArgumentHelp("Seed for the generated uuids (default: 0).", valueName: "N"))
@@ -30,7 +31,8 @@ struct SimInit: AsyncParsableCommand {
 
     func run() async throws {
         let path = try SimCommandSupport.path(host)
-        let memory = try memory.map { try SimCommandSupport.size($0, option: "--memory") } ?? SimState.defaultTotalMemory
+        let memory =
+            try memory.map { try SimCommandSupport.size($0, option: "--memory") } ?? SimState.defaultTotalMemory
         let boot = try boot.map { try SimCommandSupport.interval($0, option: "--boot") } ?? .seconds(2)
         let admin = SimAdmin(store: FileSimStore(path: path))
         let seed = self.seed

@@ -41,7 +41,8 @@ struct SimList: AsyncParsableCommand {
             let field = { (key: String) in domain.metadata[key] ?? "-" }
             rows.append([
                 domain.name, "\(domain.domid)", state, SimCommandSupport.mebibytes(domain.memory),
-                field(MetadataKey.owner), field(MetadataKey.role), field(MetadataKey.stage), field(MetadataKey.template),
+                field(MetadataKey.owner), field(MetadataKey.role), field(MetadataKey.stage),
+                field(MetadataKey.template),
             ])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
