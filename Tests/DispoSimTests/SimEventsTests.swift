@@ -42,13 +42,17 @@ struct SimEventsTests {
         let before = [summary("a", 1, .running), summary("b", 2, .paused), summary("c", 3, .running)]
         #expect(SimHost.events(from: before, to: before).isEmpty)
         #expect(
-            SimHost.events(from: before, to: [summary("a", 1, .running), summary("b", 2, .running), summary("c", 3, .running)])
+            SimHost.events(
+                from: before, to: [summary("a", 1, .running), summary("b", 2, .running), summary("c", 3, .running)])
                 == [.unpaused("b")])
         #expect(
-            SimHost.events(from: before, to: [summary("a", 1, .paused), summary("b", 2, .paused), summary("c", 3, .running)])
+            SimHost.events(
+                from: before, to: [summary("a", 1, .paused), summary("b", 2, .paused), summary("c", 3, .running)])
                 == [.changed])
         #expect(
-            SimHost.events(from: before, to: [summary("a", 1, .running), summary("b", 2, .paused, "used")]) == [.changed])
+            SimHost.events(from: before, to: [summary("a", 1, .running), summary("b", 2, .paused, "used")]) == [
+                .changed
+            ])
         #expect(
             SimHost.events(
                 from: before, to: [summary("a", 1, .running), summary("b", 2, .paused), summary("c", 9, .crashed)])

@@ -74,7 +74,9 @@ struct SimFaultTests {
         let host = Fixture.host()
         #expect(try await host.admin.injectFault(operation: .pause, count: 2) == 2)
         #expect(try await host.admin.injectFault(operation: .pause, count: 3) == 5)
-        let error = await #expect(throws: HostError.self) { try await host.admin.injectFault(operation: .pause, count: 0) }
+        let error = await #expect(throws: HostError.self) {
+            try await host.admin.injectFault(operation: .pause, count: 0)
+        }
         #expect(error?.code == .invalidState)
     }
 }

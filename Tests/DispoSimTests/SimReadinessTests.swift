@@ -42,7 +42,9 @@ struct SimReadinessTests {
     @Test func aNeverStartedDomainIsAnInvalidState() async throws {
         let host = Fixture.host()
         _ = try await host.create(Fixture.request("a"))
-        let error = await #expect(throws: HostError.self) { try await host.waitReady("a", readiness: nil, timeout: .seconds(5)) }
+        let error = await #expect(throws: HostError.self) {
+            try await host.waitReady("a", readiness: nil, timeout: .seconds(5))
+        }
         #expect(error?.code == .invalidState)
     }
 
@@ -79,7 +81,9 @@ struct SimReadinessTests {
         let host = Fixture.host()
         try await host.started("a")
         try await host.admin.crash("a")
-        let error = await #expect(throws: HostError.self) { try await host.waitReady("a", readiness: nil, timeout: .seconds(5)) }
+        let error = await #expect(throws: HostError.self) {
+            try await host.waitReady("a", readiness: nil, timeout: .seconds(5))
+        }
         #expect(error?.code == .operationFailed)
     }
 }

@@ -13,7 +13,8 @@ enum Fixture {
     static func spec(memory: UInt64 = 400, maxmem: UInt64 = 4000) -> EffectiveSpec {
         EffectiveSpec(
             disposableTemplate: "default-dvm", template: template,
-            settings: DisposableSettings(memory: .mebibytes(memory), maxmem: .mebibytes(maxmem), netvm: .domain("sys-firewall")))
+            settings: DisposableSettings(
+                memory: .mebibytes(memory), maxmem: .mebibytes(maxmem), netvm: .domain("sys-firewall")))
     }
 
     /// A request for a dispo-owned preload.

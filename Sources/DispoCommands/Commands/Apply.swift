@@ -64,15 +64,17 @@ struct Apply: AsyncParsableCommand {
         }
         let after = try await performing { () throws(HostError) in try await reconciler.plan(desired) }
         let seconds = clock.now() - started
-        for wait in after.waits { print("waiting: \(wait.subject): \(wait.detail)") }
+        for wait in after.waits where !wait.isError { print("waiting: \(wait.subject): \(wait.detail)") }
         for action in after.actions where action.pending {
             print("pending: \(action.name ?? action.template): \(action.detail)")
         }
-        if !outcome.failures.isEmpty || after.waits.contains(where: \.isError) {
+        let blocking = after.waits.filter(\.isError)
+        if !outcome.failures.isEmpty || !blocking.isEmpty {
             for (key, error) in outcome.failures.sorted(by: { $0.key < $1.key }) {
-                StandardError.write("dispo: error: \(key) gave up after \(attempts) attempts: \(error)")
+                StandardError.write("dispo: error: \(key) gave up after \(plural(attempts, "attempt")): \(error)")
             }
-            throw failure("not converged after \(plural(outcome.actionsRun, "action")) in \(format(seconds))")
+            for wait in blocking { StandardError.write("dispo: error: \(wait.subject): \(wait.detail)") }
+            throw failure("not converged (\(plural(outcome.actionsRun, "action")) in \(format(seconds)))")
         }
         if !noWait, after.runnable.isEmpty {
             try await performing { () throws(HostError) in

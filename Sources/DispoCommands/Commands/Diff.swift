@@ -11,7 +11,8 @@ struct Diff: AsyncParsableCommand {
             Compares the config with the host and prints each action apply would take:
             '+' create or start, '-' destroy or stop, '~' restart. Actions marked [pending]
             need a flag (a restart needs apply --restart). Nothing is changed.
-            Exit status: 0 in sync, 2 drift, 1 error.
+            Exit status: 0 in sync, 2 drift, 1 error (including a name conflict
+            with a domain dispo does not own, or an empty config without --allow-empty).
 
             Examples:
               dispo diff -c examples/qubes --host sim:/tmp/host.json
@@ -41,6 +42,7 @@ struct Diff: AsyncParsableCommand {
         } else {
             print(PlanRenderer(terminal: .standardOutput).render(plan), terminator: "")
         }
+        if plan.waits.contains(where: \.isError) { throw ExitCode(1) }
         if !plan.isInSync { throw ExitCode(2) }
     }
 }

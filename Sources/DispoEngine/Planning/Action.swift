@@ -85,8 +85,8 @@ public struct Wait: Sendable, Hashable, CustomStringConvertible {
         self.detail = detail
     }
 
-    /// Conflicts cannot resolve by waiting: they are errors.
-    public var isError: Bool { kind == .conflict }
+    /// Conflicts and an unguarded empty config cannot resolve by waiting: they are errors.
+    public var isError: Bool { kind == .conflict || kind == .emptyConfig }
 
     public var description: String { "\(subject): \(detail)" }
 }

@@ -34,7 +34,7 @@ enum StateFile {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { readBytes(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw failure("cannot read the sim state file \(path)", hint: true, path: path)
@@ -54,7 +54,7 @@ enum StateFile {
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes {
-                Glibc.write(descriptor, $0.baseAddress.map { $0 + written }, $0.count - written)
+                writeBytes(descriptor, $0.baseAddress.map { $0 + written }, $0.count - written)
             }
             if count < 0, errno == EINTR { continue }
             guard count > 0 else {
@@ -114,4 +114,14 @@ enum StateFile {
             hint ? "; check its permissions, or start a fresh host with `dispo sim init --host sim:\(path)`" : ""
         return HostError(.unavailable, "\(what): \(reason)\(advice)")
     }
+}
+
+/// `read(2)`, named apart from ``StateFile/read(_:)``.
+private func readBytes(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
+}
+
+/// `write(2)`.
+private func writeBytes(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(descriptor, buffer, count)
 }

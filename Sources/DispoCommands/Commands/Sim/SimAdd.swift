@@ -29,8 +29,8 @@ struct SimAdd: AsyncParsableCommand {
         let admin = try SimCommandSupport.admin(host)
         let memory = try memory.map { try SimCommandSupport.size($0, option: "--memory") } ?? .mebibytes(400)
         let name = self.name
-        guard !name.isEmpty else { throw SimCommandSupport.failure("the domain name must not be empty") }
-        let domain = try await SimCommandSupport.perform { () throws(HostError) in
+        guard !name.isEmpty else { throw failure("the domain name must not be empty") }
+        let domain = try await performing { () throws(HostError) in
             try await admin.addForeign(name: name, memory: memory)
         }
         print("added \(domain.name) (domid \(domain.domid), \(domain.memory), running; not managed by dispo)")

@@ -27,15 +27,6 @@ enum SimCommandSupport {
         }
     }
 
-    /// Runs a host operation, turning a ``HostError`` into `dispo: error: ...` and exit status 1.
-    static func perform<Value>(_ body: () async throws(HostError) -> Value) async throws -> Value {
-        do {
-            return try await body()
-        } catch {
-            throw failure(error.description)
-        }
-    }
-
     /// A plain integer of MiB (`400`) or a size with a unit (`1.5GiB`).
     static func size(_ text: String, option: String) throws -> Size {
         if !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) {
@@ -56,12 +47,6 @@ enum SimCommandSupport {
         case .success(let interval): return interval
         case .failure(let error): throw failure("\(option): \(error.message)")
         }
-    }
-
-    /// Prints `dispo: error: MESSAGE` on stderr; the returned exit code ends the program with status 1.
-    static func failure(_ message: String) -> ExitCode {
-        StandardError.write("dispo: error: \(message)")
-        return ExitCode(1)
     }
 
     /// Memory as whole MiB, the way `ls` shows it.

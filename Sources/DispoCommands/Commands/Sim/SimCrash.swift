@@ -8,8 +8,9 @@ struct SimCrash: AsyncParsableCommand {
         commandName: "crash",
         abstract: "Crash a domain.",
         discussion: """
-            The domain stays, crashed and holding its memory, until it is destroyed. Works on
-            any domain, owned by dispo or not; a domain still starting fails its readiness check.
+            The domain stays, crashed and holding its memory, until it is destroyed.
+            Works on any domain, owned by dispo or not; a domain still starting fails
+            its readiness check.
 
             Example:
               dispo sim crash disp1234 --host sim:/tmp/host.json
@@ -23,7 +24,7 @@ struct SimCrash: AsyncParsableCommand {
     func run() async throws {
         let admin = try SimCommandSupport.admin(host)
         let name = self.name
-        try await SimCommandSupport.perform { () throws(HostError) in try await admin.crash(name) }
+        try await performing { () throws(HostError) in try await admin.crash(name) }
         print("\(name): crashed")
     }
 }

@@ -8,9 +8,10 @@ struct SimFail: AsyncParsableCommand {
         commandName: "fail",
         abstract: "Make the next runs of an operation fail.",
         discussion: """
-            OPERATION is one of: create, start (a domain's first unpause, which boots it), pause,
-            unpause (any later unpause), ready (the guest never signals ready, so the readiness
-            check times out). Faults add up and each failing run uses one.
+            OPERATION is one of: create, start (a domain's first unpause, which boots
+            it), pause, unpause (any later unpause), ready (the guest never signals
+            ready, so the readiness check times out). Faults add up and each failing run
+            uses one.
 
             Examples:
               dispo sim fail start --host sim:/tmp/host.json
@@ -29,11 +30,11 @@ struct SimFail: AsyncParsableCommand {
         let admin = try SimCommandSupport.admin(host)
         guard let operation = SimOperation(rawValue: operation) else {
             let names = SimOperation.allCases.map(\.rawValue).joined(separator: ", ")
-            throw SimCommandSupport.failure("unknown operation \"\(self.operation)\"; use one of: \(names)")
+            throw failure("unknown operation \"\(self.operation)\"; use one of: \(names)")
         }
-        guard count >= 1 else { throw SimCommandSupport.failure("--count must be at least 1, not \(count)") }
+        guard count >= 1 else { throw failure("--count must be at least 1, not \(count)") }
         let count = self.count
-        let pending = try await SimCommandSupport.perform { () throws(HostError) in
+        let pending = try await performing { () throws(HostError) in
             try await admin.injectFault(operation: operation, count: count)
         }
         let runs = count == 1 ? "run" : "\(count) runs"

@@ -9,8 +9,9 @@ struct SimInit: AsyncParsableCommand {
         commandName: "init",
         abstract: "Start a fresh simulated host (replaces the state file).",
         discussion: """
-            Writes a host with no domains. Also the way out when the state file is unreadable.
-            The same seed gives the same domain uuids for the same operations.
+            Writes a host with no domains. Also the way out when the state file is
+            unreadable. The same seed gives the same domain uuids for the same
+            operations.
 
             Examples:
               dispo sim init --host sim:/tmp/host.json
@@ -36,7 +37,7 @@ struct SimInit: AsyncParsableCommand {
         let boot = try boot.map { try SimCommandSupport.interval($0, option: "--boot") } ?? .seconds(2)
         let admin = SimAdmin(store: FileSimStore(path: path))
         let seed = self.seed
-        let state = try await SimCommandSupport.perform { () throws(HostError) in
+        let state = try await performing { () throws(HostError) in
             try await admin.initialise(memory: memory, boot: boot, seed: seed)
         }
         let dom0 = Size(kibibytes: state.dom0MemoryKiB)

@@ -9,9 +9,10 @@ struct SimList: AsyncParsableCommand {
         commandName: "ls",
         abstract: "List the simulated host's domains.",
         discussion: """
-            One line per domain (oldest first), then the host's free memory and pending faults.
-            STATE is the power state, or booting for a running domain that is not ready yet;
-            OWNER, ROLE, STAGE and TEMPLATE come from dispo's metadata (- when absent).
+            One line per domain (oldest first), then the host's free memory and
+            pending faults. STATE is the power state, or booting for a running
+            domain that is not ready yet. OWNER, ROLE, STAGE and TEMPLATE come from
+            dispo's metadata; a dash when it has none.
 
             Examples:
               dispo sim ls --host sim:/tmp/host.json
@@ -25,7 +26,7 @@ struct SimList: AsyncParsableCommand {
 
     func run() async throws {
         let admin = try SimCommandSupport.admin(host)
-        let listing = try await SimCommandSupport.perform { () throws(HostError) in try await admin.list() }
+        let listing = try await performing { () throws(HostError) in try await admin.list() }
         if json {
             try JSONOutput.print(SimListReport(listing, location: admin.store.location))
         } else {

@@ -8,8 +8,8 @@ struct SimShutdown: AsyncParsableCommand {
         commandName: "shutdown",
         abstract: "Shut a domain down, as its guest would.",
         discussion: """
-            The guest powers off; the domain stays, halted and holding its memory, until it is
-            destroyed. Works on any domain, owned by dispo or not.
+            The guest powers off; the domain stays, halted and holding its memory, until
+            it is destroyed. Works on any domain, owned by dispo or not.
 
             Example:
               dispo sim shutdown disp1234 --host sim:/tmp/host.json
@@ -23,7 +23,7 @@ struct SimShutdown: AsyncParsableCommand {
     func run() async throws {
         let admin = try SimCommandSupport.admin(host)
         let name = self.name
-        try await SimCommandSupport.perform { () throws(HostError) in try await admin.guestShutdown(name) }
+        try await performing { () throws(HostError) in try await admin.guestShutdown(name) }
         print("\(name): halted")
     }
 }

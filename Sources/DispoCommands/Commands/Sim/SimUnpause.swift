@@ -8,8 +8,8 @@ struct SimUnpause: AsyncParsableCommand {
         commandName: "unpause",
         abstract: "Unpause a paused domain behind dispo's back.",
         discussion: """
-            As a user running `xl unpause` would. dispo must notice that a paused preload was
-            unpaused without it and treat it as used.
+            As a user running `xl unpause` would. dispo must notice that a paused
+            preload was unpaused without it and treat it as used.
 
             Example:
               dispo sim unpause disp1234 --host sim:/tmp/host.json
@@ -23,7 +23,7 @@ struct SimUnpause: AsyncParsableCommand {
     func run() async throws {
         let admin = try SimCommandSupport.admin(host)
         let name = self.name
-        try await SimCommandSupport.perform { () throws(HostError) in try await admin.unpauseBehindDispo(name) }
+        try await performing { () throws(HostError) in try await admin.unpauseBehindDispo(name) }
         print("\(name): running (unpaused behind dispo's back)")
     }
 }

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+/// `diff`, `apply` and `status` end to end on a simulated host in a temp file.
+struct ApplyCommandTests {
+    /// A fresh simulated host with fast boots.
+    final class SimFile {
+        let directory: ConfigDirectory
+        var host: String { "sim:\(directory.path)/host.json" }
+
+        init() throws {
+            directory = try ConfigDirectory([:])
+            let outcome = try BinaryRunner.run(["sim", "init", "--boot", "100ms", "--host", host])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+        }
+
+        func run(_ arguments: [String]) throws -> BinaryRunner.Outcome {
+            try BinaryRunner.run(arguments + ["--host", host])
+        }
+    }
+
+    @Test func diffApplyDiffStatus() throws {
+        let sim = try SimFile()
+        let before = try sim.run(["diff", "-c", "examples/quickstart"])
+        #expect(before.status == 2)
+        #expect(before.stdout.contains("default-dvm (DisposableTemplate)"))
+        #expect(before.stdout.components(separatedBy: "+ create preload (new)").count - 1 == 2)
+
+        let apply = try sim.run(["apply", "-c", "examples/quickstart"])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains("converged: 2 actions"))
+        #expect(apply.stderr.components(separatedBy: "ready and paused [refill]").count - 1 == 2)
+
+        let after = try sim.run(["diff", "-c", "examples/quickstart"])
+        #expect(after.status == 0)
+        #expect(after.stdout.hasPrefix("in sync"))
+
+        let status = try sim.run(["status", "-c", "examples/quickstart", "--json"])
+        #expect(status.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect((json["host"] as? [String: Any])?["backend"] as? String == "sim")
+        let config = try #require(json["config"] as? [String: Any])
+        #expect(config["ok"] as? Bool == true)
+        #expect(config["revision"] as? String == config["observed"] as? String, "apply records what it reconciled")
+        let templates = try #require(json["templates"] as? [[String: Any]])
+        let preload = try #require(templates.first?["preload"] as? [String: Any])
+        #expect(templates.first?["name"] as? String == "default-dvm")
+        #expect(preload["max"] as? Int == 2)
+        #expect(preload["ready"] as? Int == 2)
+        #expect((preload["queue"] as? [String])?.count == 2)
+        #expect(json["named"] as? [Any] != nil)
+        #expect(json["disposables"] as? [Any] != nil)
+        #expect(json["history"] as? [Any] != nil)
+    }
+
+    @Test func diffJSONHasTheDocumentedShape() throws {
+        let sim = try SimFile()
+        let outcome = try sim.run(["diff", "-c", "examples/quickstart", "--json"])
+        #expect(outcome.status == 2)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        #expect(json["in_sync"] as? Bool == false)
+        let actions = try #require(json["actions"] as? [[String: Any]])
+        #expect(actions.count == 2)
+        let first = try #require(actions.first)
+        #expect(first["op"] as? String == "create")
+        #expect(first["role"] as? String == "preload")
+        #expect(first["template"] as? String == "default-dvm")
+        #expect(first["name"] is NSNull)
+        #expect(first["reason"] as? String == "refill")
+        #expect(first["pending"] as? Bool == false)
+    }
+
+    @Test func invalidConfigChangesNothing() throws {
+        let sim = try SimFile()
+        let dir = try ConfigDirectory(["bad.yaml": ValidateCommandTests.broken])
+        let outcome = try sim.run(["apply", "-c", dir.path])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("nothing was done"))
+        let list = try sim.run(["sim", "ls", "--json"])
+        #expect(!list.stdout.contains("\"name\""), "no domain was made: \(list.stdout)")
+    }
+
+    @Test func emptyConfigRemovesNothingUnlessAllowed() throws {
+        let sim = try SimFile()
+        #expect(try sim.run(["apply", "-c", "examples/quickstart"]).status == 0)
+        let empty = try ConfigDirectory([:])
+        let guarded = try sim.run(["apply", "-c", empty.path])
+        #expect(guarded.status == 1)
+        #expect(guarded.stderr.contains("--allow-empty"))
+        #expect(try sim.run(["diff", "-c", empty.path]).status == 1)
+        let status = try sim.run(["status", "-c", "examples/quickstart", "--json"])
+        #expect(status.stdout.contains("\"ready\" : 2"))
+        let allowed = try sim.run(["apply", "-c", empty.path, "--allow-empty"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(allowed.stderr.components(separatedBy: "destroyed preload").count - 1 == 2)
+    }
+
+    @Test func injectedFaultIsRetriedAndReported() throws {
+        let sim = try SimFile()
+        #expect(try sim.run(["sim", "fail", "create", "--count", "1"]).status == 0)
+        let apply = try sim.run(["apply", "-c", "examples/quickstart"])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stderr.contains("failed after"))
+        #expect(try sim.run(["diff", "-c", "examples/quickstart"]).status == 0)
+    }
+
+    @Test func persistentFaultGivesUpWithExitOne() throws {
+        let sim = try SimFile()
+        #expect(try sim.run(["sim", "fail", "create", "--count", "50"]).status == 0)
+        let apply = try sim.run(["apply", "-c", "examples/quickstart", "--attempts", "2"])
+        #expect(apply.status == 1)
+        #expect(apply.stderr.contains("preload/default-dvm gave up after 2 attempts"))
+    }
+}
