@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(
             name: "DispoCommandsTests",
             dependencies: [
-                "DispoCommands",
+                "DispoCommands", "DispoEngine", "DispoHost", "DispoConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
             ],

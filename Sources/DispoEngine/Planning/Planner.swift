@@ -143,7 +143,7 @@ struct PlanBuilder {
                     "interrupted while \(stage?.rawValue ?? "starting"); remove it")
             } else if named.state == .halted {
                 plan.actions.append(Action(.stop, .named, template: template, name: name, reason: .state,
-                    wave: -1 - depth, detail: "state: halted; stop and remove it"))
+                    wave: -1 - depth, detail: "should be halted; stop and remove it"))
                 budget += domain.memory.kibibytes
                 return
             } else {
@@ -168,7 +168,7 @@ struct PlanBuilder {
             return
         }
         plan.actions.append(Action(.start, .named, template: template, name: name, reason: .state, wave: depth + 1,
-            detail: "state: running; start it"))
+            detail: "should be running; start it"))
         namedUp[name] = depth + 1
         budget -= min(budget, spec.memory.kibibytes)
     }
