@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "dispo", targets: ["dispo"]),
         .library(name: "DispoConfig", targets: ["DispoConfig"]),
+        .library(name: "DispoEngine", targets: ["DispoEngine"]),
+        .library(name: "DispoSim", targets: ["DispoSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

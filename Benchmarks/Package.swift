@@ -34,5 +34,13 @@ let package = Package(
 
         // Plain ContinuousClock timer whose medians feed run.sh's summary.
         .executableTarget(name: "LoadTimer", dependencies: ["LoadBench"], path: "Sources/LoadTimer"),
+
+        // The planner's cost for 100, 1,000 and 10,000 declared objects against a host of matching size.
+        .executableTarget(
+            name: "PlanTimer",
+            dependencies: [
+                .product(name: "DispoEngine", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
+            ],
+            path: "Sources/PlanTimer"),
     ]
 )

@@ -57,7 +57,8 @@ struct PlannerLifecycleTests {
         world.add("disp5", role: .unnamed, template: "default-dvm", stage: .starting, power: .running)
         world.add("disp6", role: .preload, template: "default-dvm", stage: .requested, power: .paused)
         let destroyed = world.plan().actions.filter { $0.op == .destroy }.map { "\($0.name ?? "") \($0.reason.rawValue)" }
-        #expect(destroyed == ["disp1 cleanup", "disp2 cleanup", "disp3 cleanup", "disp5 cleanup", "disp6 cleanup"])
+        #expect(Set(destroyed) == ["disp1 cleanup", "disp2 cleanup", "disp3 cleanup", "disp5 cleanup", "disp6 cleanup"])
+        #expect(destroyed.count == 5)
     }
 
     @Test func workInFlightIsLeftAlone() {
@@ -101,7 +102,7 @@ struct PlannerLifecycleTests {
         world.desired.disposableTemplates["work"] = nil
         world.desired.namedDisposables["sys-net"] = nil
         #expect(summary(world.plan()) == [
-            "destroy preload work disp4 prune", "destroy named work sys-net prune",
+            "destroy named work sys-net prune", "destroy preload work disp4 prune",
         ], "the used disp5 stays until it stops; default-dvm and the foreign domain are untouched")
     }
 

@@ -51,7 +51,7 @@ struct PlannerRefillTests {
         world.preload("disp10", of: "default-dvm", created: 10)
         world.preload("disp20", of: "default-dvm", created: 20)
         #expect(summary(world.plan()) == [
-            "destroy preload default-dvm disp20 trim", "destroy preload default-dvm disp30 trim",
+            "destroy preload default-dvm disp30 trim", "destroy preload default-dvm disp20 trim",
         ])
     }
 

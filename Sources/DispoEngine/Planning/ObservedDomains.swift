@@ -1,13 +1,35 @@
 import DispoHost
 
+/// A dispo-made domain with its metadata read once (the planner looks at each field several times).
+struct ObservedDomain {
+    var domain: Domain
+    var role: Role?
+    var template: String
+    var stage: Stage?
+    var revision: String?
+    var created: Double
+
+    init(_ domain: Domain) {
+        self.domain = domain
+        let metadata = domain.metadata
+        role = metadata[MetadataKey.role].flatMap(Role.init(rawValue:))
+        template = metadata[MetadataKey.template] ?? ""
+        stage = metadata[MetadataKey.stage].flatMap(Stage.init(rawValue:))
+        revision = metadata[MetadataKey.revision]
+        created = metadata[MetadataKey.created].flatMap(Double.init) ?? 0
+    }
+
+    var name: String { domain.name }
+    var power: PowerState { domain.power }
+    var isDown: Bool { ObservedDomains.isDown(domain) }
+}
+
 /// The owned domains of a snapshot, sorted into what the rules need.
 struct ObservedDomains {
-    /// Paused, complete preloads per template, oldest first.
-    var queues: [String: [Domain]] = [:]
-    /// Every owned preload per template (any stage).
-    var preloads: [String: [Domain]] = [:]
-    var named: [String: Domain] = [:]
-    var unnamed: [Domain] = []
+    /// Every owned preload per template (any stage), oldest first: by creation time, then domid, then name.
+    var preloads: [String: [ObservedDomain]] = [:]
+    var named: [String: ObservedDomain] = [:]
+    var unnamed: [ObservedDomain] = []
     /// Domain names dispo does not own.
     var foreign: Set<String> = []
 
@@ -17,29 +39,23 @@ struct ObservedDomains {
                 foreign.insert(domain.name)
                 continue
             }
-            let template = domain.metadata[MetadataKey.template] ?? ""
-            switch Role(rawValue: domain.metadata[MetadataKey.role] ?? "") {
-            case .preload: preloads[template, default: []].append(domain)
-            case .named: named[domain.name] = domain
-            case .unnamed, .none: unnamed.append(domain)
+            let observed = ObservedDomain(domain)
+            switch observed.role {
+            case .preload: preloads[observed.template, default: []].append(observed)
+            case .named: named[domain.name] = observed
+            case .unnamed, .none: unnamed.append(observed)
             }
         }
         for (template, domains) in preloads {
-            preloads[template] = domains.sorted(by: Self.oldestFirst)
+            preloads[template] = domains.sorted {
+                ($0.created, $0.domain.domid, $0.name) < ($1.created, $1.domain.domid, $1.name)
+            }
         }
+        unnamed.sort { $0.name < $1.name }
     }
 
     static func stage(_ domain: Domain) -> Stage? {
         Stage(rawValue: domain.metadata[MetadataKey.stage] ?? "")
-    }
-
-    static func created(_ domain: Domain) -> Double {
-        Double(domain.metadata[MetadataKey.created] ?? "") ?? 0
-    }
-
-    /// Queue order: by creation time, then domid, then name.
-    static func oldestFirst(_ a: Domain, _ b: Domain) -> Bool {
-        (created(a), a.domid, a.name) < (created(b), b.domid, b.name)
     }
 
     static func isDown(_ domain: Domain) -> Bool {

@@ -20,10 +20,13 @@ struct PlanBuilder {
     var budget: UInt64
     /// Named disposables running (and staying) or started by this plan, with their start wave.
     var namedUp: [String: Int] = [:]
+    /// Netvm depth of every named disposable.
+    let depths: [String: Int]
 
     init(_ input: PlanInput) {
         self.input = input
         self.observed = ObservedDomains(input.snapshot)
+        self.depths = Self.depths(input.desired)
         self.budget = input.snapshot.freeMemory.kibibytes
     }
 
@@ -43,11 +46,12 @@ struct PlanBuilder {
         planPreloads()
     }
 
+    /// Orders actions by wave, then op; within those, the order the rules ran in (which follows sorted names).
     func finish() -> Plan {
         var result = plan
-        result.actions.sort { a, b in
-            (a.wave, Self.rank(a.op), a.template, a.name ?? "~") < (b.wave, Self.rank(b.op), b.template, b.name ?? "~")
-        }
+        let keyed = plan.actions.enumerated().map { (wave: $1.wave, rank: Self.rank($1.op), index: $0) }
+        let order = keyed.sorted { ($0.wave, $0.rank, $0.index) < ($1.wave, $1.rank, $1.index) }
+        result.actions = order.map { plan.actions[$0.index] }
         return result
     }
 
@@ -63,14 +67,15 @@ struct PlanBuilder {
 
     // MARK: - Shared
 
-    mutating func destroy(_ domain: Domain, role: Role, reason: Action.Reason, wave: Int = -1, _ detail: String) {
-        let template = domain.metadata[MetadataKey.template] ?? ""
-        plan.actions.append(Action(.destroy, role, template: template, name: domain.name, reason: reason, wave: wave,
-            detail: detail))
-        budget += domain.memory.kibibytes
+    mutating func destroy(
+        _ observed: ObservedDomain, role: Role, reason: Action.Reason, wave: Int = -1, _ detail: String
+    ) {
+        plan.actions.append(Action(.destroy, role, template: observed.template, name: observed.name, reason: reason,
+            wave: wave, detail: detail))
+        budget += observed.domain.memory.kibibytes
     }
 
-    func downDetail(_ domain: Domain) -> String {
+    func downDetail(_ domain: ObservedDomain) -> String {
         domain.power == .crashed ? "crashed; remove it and its disks" : "shut down; remove it and its disks"
     }
 
@@ -79,9 +84,9 @@ struct PlanBuilder {
     /// Stopped or crashed ones are cleaned up; ones interrupted before hand-out are removed; used ones stay.
     mutating func planUnnamed() {
         for domain in observed.unnamed where !input.inFlight.contains(domain.name) {
-            if ObservedDomains.isDown(domain) {
+            if domain.isDown {
                 destroy(domain, role: .unnamed, reason: .cleanup, downDetail(domain))
-            } else if let stage = ObservedDomains.stage(domain), [.creating, .starting, .requested].contains(stage) {
+            } else if let stage = domain.stage, [.creating, .starting, .requested].contains(stage) {
                 destroy(domain, role: .unnamed, reason: .cleanup, "interrupted while \(stage.rawValue); remove it")
             }
         }
@@ -91,26 +96,41 @@ struct PlanBuilder {
 
     /// Netvm depth: 0 when the netvm is not a named disposable declared here, else its depth + 1.
     func depth(ofNamed name: String) -> Int {
-        var depth = 0
-        var current = name
-        var seen: Set<String> = [name]
-        while let netvm = input.desired.spec(forNamedDisposable: current)?.netvm,
-            input.desired.namedDisposables[netvm] != nil, seen.insert(netvm).inserted
-        {
-            depth += 1
-            current = netvm
+        depths[name] ?? 0
+    }
+
+    /// The netvm of a named disposable: its own setting, else its disposable template's.
+    static func netvm(ofNamed name: String, in desired: DesiredState) -> String? {
+        guard let named = desired.namedDisposables[name] else { return nil }
+        return (named.overrides.netvm ?? desired.disposableTemplates[named.template]?.settings.netvm)?.name
+    }
+
+    /// Every named disposable's netvm depth, computed once.
+    static func depths(_ desired: DesiredState) -> [String: Int] {
+        var depths: [String: Int] = [:]
+        depths.reserveCapacity(desired.namedDisposables.count)
+        for name in desired.namedDisposables.keys {
+            var depth = 0
+            var current = name
+            var seen: Set<String> = [name]
+            while let netvm = netvm(ofNamed: current, in: desired), desired.namedDisposables[netvm] != nil,
+                seen.insert(netvm).inserted
+            {
+                depth += 1
+                current = netvm
+            }
+            depths[name] = depth
         }
-        return depth
+        return depths
     }
 
     mutating func planNamed() {
         let desired = input.desired
-        for (name, domain) in observed.named where desired.namedDisposables[name] == nil {
-            guard !input.inFlight.contains(name) else { continue }
-            destroy(domain, role: .named, reason: .prune, wave: -1 - depth(ofNamed: name),
-                "\(name) left the config; stop and remove it")
+        for name in observed.named.keys.filter({ desired.namedDisposables[$0] == nil }).sorted() {
+            guard !input.inFlight.contains(name), let domain = observed.named[name] else { continue }
+            destroy(domain, role: .named, reason: .prune, wave: -1, "\(name) left the config; stop and remove it")
         }
-        let names = desired.namedDisposables.keys.sorted { (depth(ofNamed: $0), $0) < (depth(ofNamed: $1), $1) }
+        let names = desired.namedDisposables.keys.map { (depth(ofNamed: $0), $0) }.sorted { $0 < $1 }.map(\.1)
         for name in names {
             guard let named = desired.namedDisposables[name], let spec = desired.spec(forNamedDisposable: name) else {
                 continue
@@ -135,8 +155,8 @@ struct PlanBuilder {
         let revision = input.revisions.namedDisposables[name] ?? ""
         var exists = false
         if let domain = observed.named[name] {
-            let stage = ObservedDomains.stage(domain)
-            if ObservedDomains.isDown(domain) {
+            let stage = domain.stage
+            if domain.isDown {
                 destroy(domain, role: .named, reason: .cleanup, wave: -1 - depth, downDetail(domain))
             } else if stage == .creating || stage == .starting {
                 destroy(domain, role: .named, reason: .cleanup, wave: -1 - depth,
@@ -144,12 +164,12 @@ struct PlanBuilder {
             } else if named.state == .halted {
                 plan.actions.append(Action(.stop, .named, template: template, name: name, reason: .state,
                     wave: -1 - depth, detail: "should be halted; stop and remove it"))
-                budget += domain.memory.kibibytes
+                budget += domain.domain.memory.kibibytes
                 return
             } else {
                 exists = true
                 namedUp[name] = 0
-                if domain.metadata[MetadataKey.revision] != revision {
+                if domain.revision != revision {
                     plan.actions.append(Action(.restart, .named, template: template, name: name,
                         reason: .specChanged, pending: !input.options.restart, wave: depth + 1,
                         detail: input.options.restart ? "spec changed; restart it"

@@ -5,7 +5,8 @@ import DispoHost
 extension PlanBuilder {
     mutating func planPreloads() {
         let desired = input.desired
-        var templates = Set(desired.disposableTemplates.keys).union(observed.preloads.keys).sorted()
+        var templates = desired.disposableTemplates.keys.sorted()
+        templates += observed.preloads.keys.filter { desired.disposableTemplates[$0] == nil }.sorted()
         if let first = desired.system?.defaultDispVM, let index = templates.firstIndex(of: first) {
             templates.remove(at: index)
             templates.insert(first, at: 0)
@@ -25,17 +26,17 @@ extension PlanBuilder {
             return
         }
         let revision = input.revisions.disposableTemplates[template] ?? ""
-        var ready: [Domain] = []
+        var ready: [ObservedDomain] = []
         for domain in domains {
-            let stage = ObservedDomains.stage(domain)
-            if ObservedDomains.isDown(domain) {
+            let stage = domain.stage
+            if domain.isDown {
                 destroy(domain, role: .preload, reason: .cleanup, downDetail(domain))
             } else if stage == .paused, domain.power == .running {
                 plan.adoptions.append(domain.name)
             } else if stage == .used {
                 plan.adoptions.append(domain.name)
             } else if stage == .paused, domain.power == .paused {
-                if domain.metadata[MetadataKey.revision] == revision {
+                if domain.revision == revision {
                     ready.append(domain)
                 } else {
                     destroy(domain, role: .preload, reason: .refresh, "made from an older spec; replace it")
@@ -60,7 +61,7 @@ extension PlanBuilder {
     }
 
     private mutating func refill(
-        _ template: String, dvm: DisposableTemplate, spec: EffectiveSpec, vacancy: Int, queued: Int, newest: Domain?
+        _ template: String, dvm: DisposableTemplate, spec: EffectiveSpec, vacancy: Int, queued: Int, newest: ObservedDomain?
     ) {
         let now = input.now
         if let until = input.backoffUntil[BackoffKey.preload(template)], until > now {
@@ -99,10 +100,10 @@ extension PlanBuilder {
 
     /// Qubes' `preload.delay`: after a use, refill waits `delay`; a negative delay refills only once the
     /// queue is empty (then after |delay|). A use counts only when it came after the newest preload was made.
-    private func delayWait(_ template: String, delay: Interval, queued: Int, newest: Domain?) -> Wait? {
+    private func delayWait(_ template: String, delay: Interval, queued: Int, newest: ObservedDomain?) -> Wait? {
         guard let lastUse = input.snapshot.metadata[HostMetadataKey.lastUsePrefix + template].flatMap(Double.init)
         else { return nil }
-        if let newest, ObservedDomains.created(newest) >= lastUse { return nil }
+        if let newest, newest.created >= lastUse { return nil }
         if delay.isNegative, queued > 0 {
             return Wait(subject: template, kind: .untilEmpty, detail: "negative delay: refills once the queue is empty")
         }

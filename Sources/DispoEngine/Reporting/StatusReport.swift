@@ -87,12 +87,10 @@ extension StatusReport {
         let templates = desired.disposableTemplates.keys.sorted().map { name -> TemplatePart in
             let revision = revisions.disposableTemplates[name]
             let preloads = observed.preloads[name] ?? []
-            let queue = preloads.filter {
-                ObservedDomains.stage($0) == .paused && $0.power == .paused && $0.metadata[MetadataKey.revision] == revision
-            }
+            let queue = preloads.filter { $0.stage == .paused && $0.power == .paused && $0.revision == revision }
             let starting = preloads.filter {
-                guard let stage = ObservedDomains.stage($0) else { return false }
-                return [.creating, .starting, .ready].contains(stage) && !ObservedDomains.isDown($0)
+                guard let stage = $0.stage else { return false }
+                return [.creating, .starting, .ready].contains(stage) && !$0.isDown
             }
             return TemplatePart(name: name, preload: .init(
                 max: desired.effectivePreloadMax(forDisposableTemplate: name), ready: queue.count,
@@ -100,13 +98,12 @@ extension StatusReport {
         }
         let named = desired.namedDisposables.keys.sorted().map { name -> NamedPart in
             let domain = observed.named[name]
-            let upToDate = domain.map { $0.metadata[MetadataKey.revision] == revisions.namedDisposables[name] } ?? true
+            let upToDate = domain.map { $0.revision == revisions.namedDisposables[name] } ?? true
             return NamedPart(name: name, desired: desired.namedDisposables[name]?.state?.rawValue,
-                state: domain.map(stateWord) ?? "halted", upToDate: upToDate)
+                state: domain.map { stateWord($0.domain) } ?? "halted", upToDate: upToDate)
         }
-        let disposables = observed.unnamed.sorted { $0.name < $1.name }.map {
-            DisposablePart(name: $0.name, template: $0.metadata[MetadataKey.template] ?? "", role: Role.unnamed.rawValue,
-                state: stateWord($0))
+        let disposables = observed.unnamed.map {
+            DisposablePart(name: $0.name, template: $0.template, role: Role.unnamed.rawValue, state: stateWord($0.domain))
         }
         return StatusReport(
             host: HostPart(backend: backend, location: location, freeMemoryMib: snapshot.freeMemory.mebibytes,
