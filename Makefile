@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 
-.PHONY: deps build test demo format bench-load clean
+.PHONY: deps build test demo format bench-load bench-plan clean
 
 ## deps: install the Debian packages the build needs, when missing
 deps:
@@ -27,14 +27,23 @@ test: deps
 	$(SWIFT) test
 	python3 Tests/schema/check_schema.py --dispo $(DISPO)
 
-## demo: validate the Qubes example and print it normalised
+## demo: a real job on a fresh simulated host: diff, apply examples/qubes, status (the state lives in a temp dir)
 demo: build
-	$(DISPO) validate -c examples/qubes --print
-	$(DISPO) validate -c examples/qubes
+	@host="sim:$$(mktemp -d)/host.json"; set -e; \
+	echo "== dispo sim init --host $$host"; $(DISPO) sim init --boot 1s --host "$$host"; \
+	echo "== dispo diff -c examples/qubes"; $(DISPO) diff -c examples/qubes --host "$$host" || [ $$? = 2 ]; \
+	echo "== dispo apply -c examples/qubes"; $(DISPO) apply -c examples/qubes --host "$$host"; \
+	echo "== dispo status -c examples/qubes"; $(DISPO) status -c examples/qubes --host "$$host"; \
+	echo "== dispo sim ls"; $(DISPO) sim ls --host "$$host"
 
 ## bench-load: load-and-validate benchmark (10,000 objects in 100 files) vs raw libyaml scan and PyYAML CSafeLoader
 bench-load: deps
 	Benchmarks/load/run.sh
+
+## bench-plan: planner time for 100, 1,000 and 10,000 declared objects
+bench-plan: deps
+	$(SWIFT) build --package-path Benchmarks -c release --product PlanTimer
+	Benchmarks/.build/release/PlanTimer
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
