@@ -45,26 +45,28 @@ let package = Package(
             dependencies: ["DispoCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
+        // Helpers shared by the test targets: running the built binary, temp dirs, a seeded generator.
+        .target(name: "DispoTestKit", path: "Tests/DispoTestKit"),
         .testTarget(name: "DispoYAMLTests", dependencies: ["DispoYAML"]),
-        .testTarget(name: "DispoSimTests", dependencies: ["DispoSim"]),
+        .testTarget(name: "DispoSimTests", dependencies: ["DispoSim", "DispoTestKit"]),
         .testTarget(
             name: "DispoEngineTests",
             dependencies: [
-                "DispoEngine", "DispoSim",
+                "DispoEngine", "DispoSim", "DispoTestKit",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
             name: "DispoConfigTests",
             dependencies: [
-                "DispoConfig",
+                "DispoConfig", "DispoTestKit",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
             name: "DispoCommandsTests",
             dependencies: [
-                "DispoCommands", "DispoEngine", "DispoHost", "DispoConfig",
+                "DispoCommands", "DispoEngine", "DispoHost", "DispoConfig", "DispoTestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
             ],

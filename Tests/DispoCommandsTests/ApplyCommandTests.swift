@@ -1,15 +1,16 @@
 import Foundation
+import DispoTestKit
 import Testing
 
 /// `diff`, `apply` and `status` end to end on a simulated host in a temp file.
 struct ApplyCommandTests {
     /// A fresh simulated host with fast boots.
     final class SimFile {
-        let directory: ConfigDirectory
+        let directory: TemporaryDirectory
         var host: String { "sim:\(directory.path)/host.json" }
 
         init() throws {
-            directory = try ConfigDirectory([:])
+            directory = try TemporaryDirectory([:])
             let outcome = try BinaryRunner.run(["sim", "init", "--boot", "100ms", "--host", host])
             #expect(outcome.status == 0, "\(outcome.stderr)")
         }
@@ -72,7 +73,7 @@ struct ApplyCommandTests {
 
     @Test func invalidConfigChangesNothing() throws {
         let sim = try SimFile()
-        let dir = try ConfigDirectory(["bad.yaml": ValidateCommandTests.broken])
+        let dir = try TemporaryDirectory(["bad.yaml": ValidateCommandTests.broken])
         let outcome = try sim.run(["apply", "-c", dir.path])
         #expect(outcome.status == 1)
         #expect(outcome.stderr.contains("nothing was done"))
@@ -83,7 +84,7 @@ struct ApplyCommandTests {
     @Test func emptyConfigRemovesNothingUnlessAllowed() throws {
         let sim = try SimFile()
         #expect(try sim.run(["apply", "-c", "examples/quickstart"]).status == 0)
-        let empty = try ConfigDirectory([:])
+        let empty = try TemporaryDirectory([:])
         let guarded = try sim.run(["apply", "-c", empty.path])
         #expect(guarded.status == 1)
         #expect(guarded.stderr.contains("--allow-empty"))

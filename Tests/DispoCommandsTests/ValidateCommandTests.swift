@@ -1,4 +1,5 @@
 import Foundation
+import DispoTestKit
 import Testing
 
 /// `dispo validate` end to end: exit codes, human and JSON output, `-c` and `$DISPO_CONFIG`.
@@ -20,7 +21,7 @@ struct ValidateCommandTests {
     }
 
     @Test func invalidConfigExitsOneAndListsEveryError() throws {
-        let dir = try ConfigDirectory(["conf/work.yaml": Self.broken])
+        let dir = try TemporaryDirectory(["conf/work.yaml": Self.broken])
         let outcome = try BinaryRunner.run(["validate", "-c", dir.path])
         #expect(outcome.status == 1)
         #expect(outcome.stdout.split(separator: "\n").map(String.init) == [
@@ -31,7 +32,7 @@ struct ValidateCommandTests {
     }
 
     @Test func jsonHasTheDocumentedShape() throws {
-        let dir = try ConfigDirectory(["work.yaml": Self.broken])
+        let dir = try TemporaryDirectory(["work.yaml": Self.broken])
         let outcome = try BinaryRunner.run(["validate", "-c", dir.path, "--json"])
         #expect(outcome.status == 1)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
@@ -69,7 +70,7 @@ struct ValidateCommandTests {
     }
 
     @Test func emptyDirectoryIsValidWithAWarning() throws {
-        let dir = try ConfigDirectory([:])
+        let dir = try TemporaryDirectory([:])
         let outcome = try BinaryRunner.run(["validate", "-c", dir.path])
         #expect(outcome.status == 0)
         #expect(outcome.stdout.contains("warning: no config files (*.yaml, *.yml)"))
@@ -81,7 +82,7 @@ struct ValidateCommandTests {
             text += "l\(level): &l\(level) [" + Array(repeating: level == 1 ? "*a" : "*l\(level - 1)", count: 10)
                 .joined(separator: ", ") + "]\n"
         }
-        let dir = try ConfigDirectory(["bomb.yaml": text])
+        let dir = try TemporaryDirectory(["bomb.yaml": text])
         let clock = ContinuousClock()
         let start = clock.now
         let outcome = try BinaryRunner.run(["validate", "-c", dir.path])
@@ -98,7 +99,7 @@ struct ValidateCommandTests {
         #expect(yaml.hasPrefix("---\napiVersion: dispo/v1\n"))
         #expect(yaml.contains("kind: System"))
         #expect(outcome.stderr.contains("valid: 11 objects"), "the summary goes to stderr with --print")
-        let dir = try ConfigDirectory(["all.yaml": yaml])
+        let dir = try TemporaryDirectory(["all.yaml": yaml])
         let again = try BinaryRunner.run(["validate", "-c", dir.path])
         #expect(again.status == 0, "\(again.stdout)")
         #expect(again.stdout.contains("11 objects"))

@@ -1,5 +1,6 @@
 import DispoConfig
 import Foundation
+import DispoTestKit
 import Testing
 
 /// Reading a config directory: which files, in which order, and what happens with bad files.
@@ -8,7 +9,7 @@ struct LoaderTests {
     static let system = "apiVersion: dispo/v1\nkind: System\n"
 
     @Test func readsYAMLRecursivelyInSortedOrderAndSkipsDroppings() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         try dir.write("b.yaml", base)
         try dir.write("a/z.yml", Self.system)
         try dir.write("a-b.yaml", "")
@@ -25,7 +26,7 @@ struct LoaderTests {
     }
 
     @Test func emptyDirectoryIsValidAndEmpty() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         let result = loader.load(directory: dir.path)
         #expect(result.isValid)
         #expect(result.files == [])
@@ -33,7 +34,7 @@ struct LoaderTests {
     }
 
     @Test func emptyAndCommentOnlyFilesHoldNothing() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         try dir.write("empty.yaml", "")
         try dir.write("comments.yaml", "# nothing here yet\n\n   # still nothing\n")
         try dir.write("separators.yaml", "---\n---\n# only separators\n---\n")
@@ -51,7 +52,7 @@ struct LoaderTests {
     }
 
     @Test func singleFileCanBeLoaded() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         let path = try dir.write("only.yaml", base)
         let result = loader.load(directory: path)
         #expect(result.files == ["only.yaml"])
@@ -59,7 +60,7 @@ struct LoaderTests {
     }
 
     @Test func oversizedFileIsRefusedWithoutParsing() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         try dir.write("big.yaml", "# " + String(repeating: "x", count: 1 << 20) + "\n")
         try dir.write("ok.yaml", Self.system)
         let clock = ContinuousClock()
@@ -84,7 +85,7 @@ struct LoaderTests {
     }
 
     @Test func invalidUTF8IsAnErrorWithAPosition() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         try dir.writeBytes("bad.yaml", Array("apiVersion: dispo/v1\nkind: Sys".utf8) + [0xFF, 0xFE] + Array("tem\n".utf8))
         let result = loader.load(directory: dir.path)
         #expect(result.diagnostics.count == 1)
@@ -96,7 +97,7 @@ struct LoaderTests {
     }
 
     @Test func fifoIsSkippedWithoutBlocking() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         #expect(mkfifo(dir.path + "/pipe.yaml", 0o644) == 0)
         try dir.write("ok.yaml", Self.system)
         let result = loader.load(directory: dir.path)
@@ -105,7 +106,7 @@ struct LoaderTests {
     }
 
     @Test func symlinkLoopsAreVisitedOnce() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         try dir.write("sub/a.yaml", Self.system)
         #expect(symlink(dir.path, dir.path + "/sub/loop") == 0)
         let result = loader.load(directory: dir.path)
@@ -114,7 +115,7 @@ struct LoaderTests {
     }
 
     @Test func strictModesRefuseGroupWritableFiles() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         try dir.write("ok.yaml", Self.system)
         try dir.write("open.yaml", base, mode: 0o664)
         let strict = ConfigLoader(strictModes: true).load(directory: dir.path)
@@ -125,7 +126,7 @@ struct LoaderTests {
     }
 
     @Test func strictModesRefuseWorldWritableDirectories() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         try dir.write("conf.d/ok.yaml", Self.system)
         chmod(dir.path + "/conf.d", 0o777)
         let strict = ConfigLoader(strictModes: true).load(directory: dir.path)

@@ -1,5 +1,6 @@
 import DispoConfig
 import PropertyBased
+import DispoTestKit
 import Testing
 
 /// Any valid model written out as YAML loads back equal.
@@ -17,7 +18,7 @@ struct RoundTripTests {
 
     @Test func examplesSurviveWritingAndLoading() throws {
         for example in ["quickstart", "qubes", "gitops"] {
-            let loaded = ConfigLoader(strictModes: false).load(directory: "\(packageRoot)/examples/\(example)")
+            let loaded = ConfigLoader(strictModes: false).load(directory: "\(BinaryRunner.packageRoot)/examples/\(example)")
             try #require(loaded.isValid, "\(rendered(loaded))")
             let again = load([("written.yaml", YAMLWriter.write(loaded.state))])
             #expect(again.state.sameObjects(as: loaded.state), "\(example)")
@@ -25,28 +26,6 @@ struct RoundTripTests {
     }
 }
 
-let packageRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-
-/// A small deterministic generator (SplitMix64), seeded by the property checker.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random valid desired states covering every field and awkward strings.
 enum RandomModel {

@@ -3,6 +3,7 @@ import DispoEngine
 import DispoHost
 import DispoSim
 import PropertyBased
+import DispoTestKit
 import Testing
 
 /// For random desired states and random simulated hosts, apply converges, a second diff is empty,
@@ -94,22 +95,5 @@ struct ConvergenceProperties {
                     threshold: .mebibytes(UInt64.random(in: 0...4096, using: &random))))
         }
         return state
-    }
-}
-
-/// SplitMix64, seeded by the property checker.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

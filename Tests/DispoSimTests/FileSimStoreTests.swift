@@ -1,6 +1,7 @@
 import DispoConfig
 import DispoHost
 import Foundation
+import DispoTestKit
 import Testing
 
 @testable import DispoSim

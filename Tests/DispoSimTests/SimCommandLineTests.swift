@@ -1,8 +1,8 @@
 import Foundation
+import DispoTestKit
 import Testing
 
 /// `dispo sim ...` end to end, running the built binary as a user would.
-@Suite(.enabled(if: SimBinary.hasSimCommand, "needs the built dispo binary with `dispo sim`"))
 struct SimCommandLineTests {
     let directory: FileSimStoreTests.TemporaryDirectory
     let host: String
@@ -15,19 +15,19 @@ struct SimCommandLineTests {
     }
 
     @Test func initAddCrashAndList() throws {
-        let initialised = try SimBinary.run([
+        let initialised = try BinaryRunner.run([
             "sim", "init", "--host", host, "--memory", "4GiB", "--boot", "6s", "--seed", "3",
         ])
         #expect(initialised.status == 0, "\(initialised.stderr)")
         #expect(initialised.stdout == "initialised \(host): 4GiB of memory (dom0 1GiB), boot 6s, seed 3\n")
         #expect(
-            try SimBinary.run(["sim", "add", "work", "--memory", "1024", "--host", host]).stdout
+            try BinaryRunner.run(["sim", "add", "work", "--memory", "1024", "--host", host]).stdout
                 == "added work (domid 1, 1GiB, running; not managed by dispo)\n")
-        #expect(try SimBinary.run(["sim", "add", "mail", "--host", host]).status == 0)
-        #expect(try SimBinary.run(["sim", "crash", "work", "--host", host]).stdout == "work: crashed\n")
-        #expect(try SimBinary.run(["sim", "shutdown", "mail", "--host", host]).stdout == "mail: halted\n")
+        #expect(try BinaryRunner.run(["sim", "add", "mail", "--host", host]).status == 0)
+        #expect(try BinaryRunner.run(["sim", "crash", "work", "--host", host]).stdout == "work: crashed\n")
+        #expect(try BinaryRunner.run(["sim", "shutdown", "mail", "--host", host]).stdout == "mail: halted\n")
 
-        let listed = try SimBinary.run(["sim", "ls", "--host", host])
+        let listed = try BinaryRunner.run(["sim", "ls", "--host", host])
         #expect(listed.status == 0)
         #expect(
             listed.stdout.split(separator: "\n").map(String.init) == [
@@ -39,9 +39,9 @@ struct SimCommandLineTests {
     }
 
     @Test func listAsJSON() throws {
-        _ = try SimBinary.run(["sim", "init", "--host", host, "--seed", "1"])
-        _ = try SimBinary.run(["sim", "add", "work", "--memory", "2GiB", "--host", host])
-        let listed = try SimBinary.run(["sim", "ls", "--json", "--host", host])
+        _ = try BinaryRunner.run(["sim", "init", "--host", host, "--seed", "1"])
+        _ = try BinaryRunner.run(["sim", "add", "work", "--memory", "2GiB", "--host", host])
+        let listed = try BinaryRunner.run(["sim", "ls", "--json", "--host", host])
         #expect(listed.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])
         #expect(json["host"] as? String == host)
@@ -56,17 +56,17 @@ struct SimCommandLineTests {
     }
 
     @Test func failAddsPendingFaults() throws {
-        _ = try SimBinary.run(["sim", "init", "--host", host])
-        let failed = try SimBinary.run(["sim", "fail", "start", "--count", "2", "--host", host])
+        _ = try BinaryRunner.run(["sim", "init", "--host", host])
+        let failed = try BinaryRunner.run(["sim", "fail", "start", "--count", "2", "--host", host])
         #expect(failed.status == 0)
         #expect(failed.stdout == "the next 2 runs of start will fail\n")
         #expect(
-            try SimBinary.run(["sim", "fail", "start", "--host", host]).stdout
+            try BinaryRunner.run(["sim", "fail", "start", "--host", host]).stdout
                 == "the next run of start will fail (3 pending)\n")
-        let listed = try SimBinary.run(["sim", "ls", "--host", host])
+        let listed = try BinaryRunner.run(["sim", "ls", "--host", host])
         #expect(listed.stdout.hasSuffix("; pending faults: start 3\n"))
 
-        let unknown = try SimBinary.run(["sim", "fail", "boot", "--host", host])
+        let unknown = try BinaryRunner.run(["sim", "fail", "boot", "--host", host])
         #expect(unknown.status == 1)
         #expect(
             unknown.stderr
@@ -74,73 +74,24 @@ struct SimCommandLineTests {
     }
 
     @Test func errorsExitOneAndSayWhatToDo() throws {
-        _ = try SimBinary.run(["sim", "init", "--host", host])
-        let missing = try SimBinary.run(["sim", "crash", "nowhere", "--host", host])
+        _ = try BinaryRunner.run(["sim", "init", "--host", host])
+        let missing = try BinaryRunner.run(["sim", "crash", "nowhere", "--host", host])
         #expect(missing.status == 1)
         #expect(missing.stderr == "dispo: error: nowhere: no such domain on the simulated host\n")
 
-        let size = try SimBinary.run(["sim", "add", "x", "--memory", "1GB", "--host", host])
+        let size = try BinaryRunner.run(["sim", "add", "x", "--memory", "1GB", "--host", host])
         #expect(size.status == 1)
         #expect(size.stderr.hasPrefix("dispo: error: --memory: unknown size unit \"GB\""))
 
-        let xen = try SimBinary.run(["sim", "ls", "--host", "xen"])
+        let xen = try BinaryRunner.run(["sim", "ls", "--host", "xen"])
         #expect(xen.status == 1)
         #expect(xen.stderr == "dispo: error: dispo sim drives only the simulated host; pass --host sim:PATH\n")
 
         try Data("{".utf8).write(to: URL(fileURLWithPath: path))
-        let corrupt = try SimBinary.run(["sim", "ls", "--host", host])
+        let corrupt = try BinaryRunner.run(["sim", "ls", "--host", host])
         #expect(corrupt.status == 1)
         #expect(corrupt.stderr.contains("dispo sim init --host \(host)"))
-        #expect(try SimBinary.run(["sim", "init", "--host", host]).status == 0)
-        #expect(try SimBinary.run(["sim", "ls", "--host", host]).status == 0)
-    }
-}
-
-/// Runs the built `dispo` binary.
-enum SimBinary {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static let packageRoot: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
-    }()
-
-    /// `$DISPO_BINARY`, else the `dispo` next to the test bundle, else `.build/debug/dispo`.
-    static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["DISPO_BINARY"] { return path }
-        let bundle = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("dispo").path
-        if FileManager.default.isExecutableFile(atPath: bundle) { return bundle }
-        return packageRoot + "/.build/debug/dispo"
-    }()
-
-    /// True when the binary exists and knows `dispo sim`.
-    static let hasSimCommand: Bool = {
-        guard FileManager.default.isExecutableFile(atPath: binary) else { return false }
-        return (try? run(["sim", "--help"]).status) == 0
-    }()
-
-    static func run(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        #expect(try BinaryRunner.run(["sim", "init", "--host", host]).status == 0)
+        #expect(try BinaryRunner.run(["sim", "ls", "--host", host]).status == 0)
     }
 }
