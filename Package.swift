@@ -15,10 +15,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/pointfreeco/swift-snapshot-testing", from: "1.19.7"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // System libraries (Debian packages; `make test` installs them when missing).
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
 
         // YAML nodes with line/column marks, on libyaml's event API.
         .target(name: "DispoYAML", dependencies: ["CYAML"]),
@@ -30,6 +34,20 @@ let package = Package(
         .target(name: "DispoSim", dependencies: ["DispoHost", "DispoConfig"]),
         // The engine: the pure planner, the executor and the reconcile loop.
         .target(name: "DispoEngine", dependencies: ["DispoConfig", "DispoHost"]),
+        // The controller daemon: reconcile loop, services, socket API, logging.
+        .target(
+            name: "DispoDaemon",
+            dependencies: [
+                "DispoConfig", "DispoHost", "DispoEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ]
+        ),
+        // The config directory watcher: libinotifytools on a dedicated thread, debounced ticks as an AsyncStream.
+        .target(name: "DispoWatch", dependencies: ["CInotifyTools"]),
         // The command-line interface (library so tests can reach the commands).
         .target(
             name: "DispoCommands",
@@ -37,6 +55,9 @@ let package = Package(
                 "DispoConfig",
                 "DispoEngine",
                 "DispoSim",
+                "DispoDaemon",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,7 +69,16 @@ let package = Package(
         // Helpers shared by the test targets: running the built binary, temp dirs, a seeded generator.
         .target(name: "DispoTestKit", path: "Tests/DispoTestKit"),
         .testTarget(name: "DispoYAMLTests", dependencies: ["DispoYAML"]),
+        .testTarget(name: "DispoWatchTests", dependencies: ["DispoWatch", "DispoTestKit"]),
         .testTarget(name: "DispoSimTests", dependencies: ["DispoSim", "DispoTestKit"]),
+        .testTarget(
+            name: "DispoDaemonTests",
+            dependencies: [
+                "DispoDaemon", "DispoSim", "DispoTestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         .testTarget(
             name: "DispoEngineTests",
             dependencies: [

@@ -77,7 +77,10 @@ struct PlannerLifecycleTests {
         world.domains[0].power = .running
         let plan = world.plan()
         #expect(plan.adoptions == ["disp1"])
-        #expect(summary(plan) == ["create preload default-dvm (new) refill"])
+        #expect(plan.actions.isEmpty, "the use just happened: the refill waits for preload.delay")
+        #expect(plan.waits.map(\.kind) == [.delay(until: world.now + 3)])
+        world.desired.disposableTemplates["default-dvm"]?.preload.delay = Interval(milliseconds: 0)
+        #expect(summary(world.plan()) == ["create preload default-dvm (new) refill"])
     }
 
     @Test func removingAFilePrunesExactlyItsObjects() {

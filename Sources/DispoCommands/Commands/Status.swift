@@ -26,15 +26,10 @@ struct Status: AsyncParsableCommand {
         let loaded = LoadedConfig.loadAllowingErrors(config)
         let host = try HostFactory.open(hostOptions)
         let snapshot = try await performing { () throws(HostError) in try await host.snapshot() }
-        var fingerprints: [String: String] = [:]
-        for template in loaded.state.templates.values where template.revision == .auto {
-            let files = [template.kernel, template.ramdisk].compactMap { $0 } + template.disks.map(\.source)
-            fingerprints[template.name] = await host.fingerprint(files: files)
-        }
         let report = StatusReport.make(
             desired: loaded.state,
             configErrors: loaded.diagnostics.filter { $0.severity == .error }.map(\.description),
-            revisions: Revisions.compute(loaded.state) { fingerprints[$0.name] ?? "" }, snapshot: snapshot,
+            revisions: await Revisions.compute(loaded.state, host: host), snapshot: snapshot,
             backend: host.backend, location: host.location)
         if json {
             try JSONOutput.print(report)

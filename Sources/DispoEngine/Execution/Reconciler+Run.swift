@@ -18,13 +18,14 @@ extension Reconciler {
         var note: String?
     }
 
-    func run(_ actions: [Action], desired: DesiredState, revisions: Revisions, snapshot: HostSnapshot) async -> Int {
+    /// Turns actions into jobs: new preloads get a fresh dispid and name.
+    func makeJobs(_ actions: [Action], desired: DesiredState, revisions: Revisions, snapshot: HostSnapshot) -> [Job] {
         var jobs: [Job] = []
-        var taken = DispidAllocator.inUse(snapshot)
+        var taken = DispidAllocator.inUse(snapshot).union(inFlight.compactMap(DispidAllocator.dispid(inName:)))
         let released = DispidAllocator.released(snapshot.metadata)
         for action in actions {
-            switch (action.op, action.role) {
-            case (.create, _):
+            switch action.op {
+            case .create:
                 guard let spec = desired.spec(forDisposableTemplate: action.template),
                     let dispid = DispidAllocator.allocate(inUse: taken, released: released, now: clock.now(), random: random)
                 else {
@@ -35,15 +36,21 @@ extension Reconciler {
                 taken.insert(dispid)
                 jobs.append(Job(action: action, name: DispidAllocator.name(dispid), dispid: dispid, spec: spec,
                     revision: revisions.disposableTemplates[action.template] ?? ""))
-            case (.start, _), (.restart, _):
+            case .start, .restart:
                 guard let name = action.name else { continue }
                 jobs.append(Job(action: action, name: name, dispid: nil, spec: desired.spec(forNamedDisposable: name),
                     revision: revisions.namedDisposables[name] ?? ""))
-            case (.stop, _), (.destroy, _):
+            case .stop, .destroy:
                 guard let name = action.name else { continue }
                 jobs.append(Job(action: action, name: name, dispid: nil, spec: nil, revision: ""))
             }
         }
+        return jobs
+    }
+
+    /// Runs actions and waits for all of them (apply's batches).
+    func run(_ actions: [Action], desired: DesiredState, revisions: Revisions, snapshot: HostSnapshot) async -> Int {
+        let jobs = makeJobs(actions, desired: desired, revisions: revisions, snapshot: snapshot)
         for job in jobs { begin(job) }
         let runner = ActionRunner(host: host, clock: clock)
         let clock = self.clock
@@ -73,7 +80,7 @@ extension Reconciler {
         return results.count
     }
 
-    private func begin(_ job: Job) {
+    func begin(_ job: Job) {
         inFlight.insert(job.name)
         onEvent(.started(job.action, name: job.name))
         if job.action.op == .create { creating[job.action.template, default: 0] += 1 }
@@ -87,7 +94,7 @@ extension Reconciler {
         }
     }
 
-    private func record(_ result: JobResult) {
+    func record(_ result: JobResult) {
         end(result.job)
         let action = result.job.action
         let key = action.role == .named ? BackoffKey.named(action.name ?? result.job.name) : BackoffKey.preload(action.template)
@@ -108,7 +115,7 @@ extension Reconciler {
         }
     }
 
-    private static func execute(_ job: Job, runner: ActionRunner, clock: any HostClock) async -> JobResult {
+    static func execute(_ job: Job, runner: ActionRunner, clock: any HostClock) async -> JobResult {
         let start = clock.now()
         var note: String?
         do throws(HostError) {

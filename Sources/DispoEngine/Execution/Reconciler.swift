@@ -14,6 +14,9 @@ public actor Reconciler {
     var window: [String: Int] = [:]
     var inFlight: Set<String> = []
     var creating: [String: Int] = [:]
+    /// Background jobs started by ``launch(_:onJobDone:)``, by domain name, with their waves.
+    var launched: [String: Task<Void, Never>] = [:]
+    var runningWaves: [String: Int] = [:]
 
     public init(
         host: any Host, clock: any HostClock, random: any RandomSource = SystemRandomSource(),
@@ -74,7 +77,7 @@ public actor Reconciler {
     }
 
     /// When a back-off or refill delay that the plan waits for ends (nil: nothing worth waiting for).
-    func nextWake(_ plan: Plan) -> Double? {
+    public func nextWake(_ plan: Plan) -> Double? {
         let times = plan.waits.compactMap { wait -> Double? in
             switch wait.kind {
             case .backoff(let until) where until.isFinite: return until
@@ -85,13 +88,13 @@ public actor Reconciler {
         return times.min()
     }
 
+    /// The revision digests of `desired`, with the host's fingerprints for `revision: auto` templates.
+    public func revisions(_ desired: DesiredState) async -> Revisions {
+        await Revisions.compute(desired, host: host)
+    }
+
     func input(_ desired: DesiredState, snapshot: HostSnapshot) async throws(HostError) -> PlanInput {
-        var fingerprints: [String: String] = [:]
-        for template in desired.templates.values where template.revision == .auto {
-            let files = [template.kernel, template.ramdisk].compactMap { $0 } + template.disks.map(\.source)
-            fingerprints[template.name] = await host.fingerprint(files: files)
-        }
-        let revisions = Revisions.compute(desired) { fingerprints[$0.name] ?? "" }
+        let revisions = await revisions(desired)
         return PlanInput(desired: desired, revisions: revisions, snapshot: snapshot, now: clock.now(),
             inFlight: inFlight, creatingPreloads: creating, backoffUntil: backoff.blocked(now: clock.now()),
             options: options.plan)

@@ -71,6 +71,16 @@ public struct Revisions: Sendable, Hashable {
         }
         return revisions
     }
+
+    /// Computes every revision, asking the host to fingerprint the files of `revision: auto` templates.
+    public static func compute(_ desired: DesiredState, host: any Host) async -> Revisions {
+        var fingerprints: [String: String] = [:]
+        for template in desired.templates.values where template.revision == .auto {
+            let files = [template.kernel, template.ramdisk].compactMap { $0 } + template.disks.map(\.source)
+            fingerprints[template.name] = await host.fingerprint(files: files)
+        }
+        return compute(desired) { fingerprints[$0.name] ?? "" }
+    }
 }
 
 /// Keys for per-object back-off.

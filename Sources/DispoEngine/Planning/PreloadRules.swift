@@ -27,14 +27,17 @@ extension PlanBuilder {
         }
         let revision = input.revisions.disposableTemplates[template] ?? ""
         var ready: [ObservedDomain] = []
+        var usedNow = false
         for domain in domains {
             let stage = domain.stage
             if domain.isDown {
                 destroy(domain, role: .preload, reason: .cleanup, downDetail(domain))
             } else if stage == .paused, domain.power == .running {
                 plan.adoptions.append(domain.name)
+                usedNow = true
             } else if stage == .used {
                 plan.adoptions.append(domain.name)
+                usedNow = true
             } else if stage == .paused, domain.power == .paused {
                 if domain.revision == revision {
                     ready.append(domain)
@@ -57,11 +60,12 @@ extension PlanBuilder {
             return
         }
         guard count < max else { return }
-        refill(template, dvm: dvm, spec: spec, vacancy: max - count, queued: count, newest: ready.last)
+        refill(template, dvm: dvm, spec: spec, vacancy: max - count, queued: count, newest: ready.last, usedNow: usedNow)
     }
 
     private mutating func refill(
-        _ template: String, dvm: DisposableTemplate, spec: EffectiveSpec, vacancy: Int, queued: Int, newest: ObservedDomain?
+        _ template: String, dvm: DisposableTemplate, spec: EffectiveSpec, vacancy: Int, queued: Int,
+        newest: ObservedDomain?, usedNow: Bool
     ) {
         let now = input.now
         if let until = input.backoffUntil[BackoffKey.preload(template)], until > now {
@@ -70,7 +74,7 @@ extension PlanBuilder {
             plan.waits.append(Wait(subject: template, kind: .backoff(until: until), detail: detail))
             return
         }
-        if let wait = delayWait(template, delay: dvm.preload.delay, queued: queued, newest: newest) {
+        if let wait = delayWait(template, delay: dvm.preload.delay, queued: queued, newest: newest, usedNow: usedNow) {
             plan.waits.append(wait)
             return
         }
@@ -100,10 +104,13 @@ extension PlanBuilder {
 
     /// Qubes' `preload.delay`: after a use, refill waits `delay`; a negative delay refills only once the
     /// queue is empty (then after |delay|). A use counts only when it came after the newest preload was made.
-    private func delayWait(_ template: String, delay: Interval, queued: Int, newest: ObservedDomain?) -> Wait? {
-        guard let lastUse = input.snapshot.metadata[HostMetadataKey.lastUsePrefix + template].flatMap(Double.init)
-        else { return nil }
-        if let newest, newest.created >= lastUse { return nil }
+    /// A preload relabelled used in this very plan counts as a use now.
+    private func delayWait(
+        _ template: String, delay: Interval, queued: Int, newest: ObservedDomain?, usedNow: Bool
+    ) -> Wait? {
+        let recorded = input.snapshot.metadata[HostMetadataKey.lastUsePrefix + template].flatMap(Double.init)
+        guard let lastUse = usedNow ? input.now : recorded else { return nil }
+        if !usedNow, let newest, newest.created >= lastUse { return nil }
         if delay.isNegative, queued > 0 {
             return Wait(subject: template, kind: .untilEmpty, detail: "negative delay: refills once the queue is empty")
         }

@@ -1,7 +1,8 @@
 public import DispoHost
 
 extension SimHost {
-    /// Domain events, found by looking at the store every ``pollInterval`` seconds of the clock.
+    /// Domain events, found by looking at the store every ``pollInterval`` seconds of the clock (reading it only
+    /// when its change stamp moved, so an idle host costs a `stat` per look).
     ///
     /// Yields `.shutdown`, `.crashed` and `.unpaused` (paused -> running, by anyone) per domain, and one `.changed`
     /// for any other difference (a domain added, destroyed or re-made, other power changes, metadata). Memory
@@ -15,8 +16,11 @@ extension SimHost {
         return AsyncStream { continuation in
             let task = Task {
                 var previous: [DomainSummary]?
+                var stamp: UInt64?
                 while !Task.isCancelled {
-                    if let state = try? await store.read() {
+                    let current = store.changeStamp()
+                    if current != stamp, let state = try? await store.read() {
+                        stamp = current
                         let current = state.domains.map(DomainSummary.init)
                         if let previous {
                             for event in Self.events(from: previous, to: current) { continuation.yield(event) }

@@ -18,6 +18,16 @@ public final class FileSimStore: SimStore {
     }
 
     public var location: String { "sim:\(path)" }
+
+    /// The file's inode, size and modification time mixed: every atomic write changes it.
+    public func changeStamp() -> UInt64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return 0 }
+        let nanoseconds = UInt64(truncatingIfNeeded: info.st_mtim.tv_sec) &* 1_000_000_000
+            &+ UInt64(truncatingIfNeeded: info.st_mtim.tv_nsec)
+        return nanoseconds ^ (UInt64(truncatingIfNeeded: info.st_ino) &* 0x9E37_79B9_7F4A_7C15)
+            ^ UInt64(truncatingIfNeeded: info.st_size)
+    }
     private var lockPath: String { path + ".lock" }
 
     public func read() async throws(HostError) -> SimState {

@@ -16,15 +16,21 @@ public protocol SimStore: Sendable {
 
     /// Replaces the state whatever it was (even unreadable): `dispo sim init`.
     func replace(with state: SimState) async throws(HostError)
+
+    /// A cheap value that changes whenever the state may have changed (for event polling without reading).
+    func changeStamp() -> UInt64
 }
 
 /// A store in memory, for tests: fast, and gone with the process.
 public final class MemorySimStore: SimStore {
     private let state: Mutex<SimState>
+    private let version = Mutex<UInt64>(0)
 
     public init(_ initial: SimState = SimState()) {
         state = Mutex(initial)
     }
+
+    public func changeStamp() -> UInt64 { version.withLock { $0 } }
 
     public var location: String { "sim:memory" }
 
@@ -41,10 +47,12 @@ public final class MemorySimStore: SimStore {
             if case .success = outcome { current = copy }
             return outcome
         }
+        version.withLock { $0 &+= 1 }
         return try result.get()
     }
 
     public func replace(with state: SimState) async throws(HostError) {
         self.state.withLock { $0 = state }
+        version.withLock { $0 &+= 1 }
     }
 }

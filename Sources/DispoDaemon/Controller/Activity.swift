@@ -1,0 +1,49 @@
+import DispoEngine
+import Foundation
+import DispoHost
+import Logging
+import Synchronization
+
+/// Counts finished and failed jobs and logs every reconciler event with the object and action in metadata.
+final class Activity: Sendable {
+    private let totals = Mutex((finished: 0, failed: 0))
+
+    var counts: (finished: Int, failed: Int) { totals.withLock { $0 } }
+
+    func record(_ event: ReconcileEvent, logger: Logger) {
+        switch event {
+        case .planned:
+            break
+        case .adopted(let name):
+            logger.notice("preload unpaused outside dispo; counted as used", metadata: ["object": "\(name)"])
+        case .started(let action, let name):
+            logger.debug("started", metadata: Self.metadata(action, name))
+        case .finished(let action, let name, let seconds, let note):
+            totals.withLock { $0.finished += 1 }
+            var metadata = Self.metadata(action, name)
+            metadata["seconds"] = "\((seconds * 1000).rounded() / 1000)"
+            if let note { metadata["note"] = "\(note)" }
+            logger.info("done", metadata: metadata)
+        case .failed(let action, let name, let seconds, let error):
+            totals.withLock { $0.failed += 1 }
+            var metadata = Self.metadata(action, name ?? "(new)")
+            metadata["seconds"] = "\((seconds * 1000).rounded() / 1000)"
+            metadata["error"] = "\(error)"
+            logger.error("failed", metadata: metadata)
+        }
+    }
+
+    static func metadata(_ action: Action, _ name: String) -> Logger.Metadata {
+        [
+            "object": "\(name)", "template": "\(action.template)", "action": "\(action.op.rawValue)",
+            "role": "\(action.role.rawValue)", "reason": "\(action.reason.rawValue)",
+        ]
+    }
+}
+
+/// RFC 3339 timestamps in UTC.
+enum ISOTime {
+    static func format(_ seconds: Double) -> String {
+        Date(timeIntervalSince1970: seconds).ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+    }
+}

@@ -1,0 +1,179 @@
+public import DispoConfig
+public import DispoEngine
+public import DispoHost
+public import Logging
+import Synchronization
+
+/// The reconcile loop of `dispo watch`: level-based, one pass at a time, woken by triggers that collapse
+/// (a burst of changes is one pass). It keeps the last good config when an edit is invalid, and never
+/// lets an empty config remove anything unless allowed (the planner's guard).
+public actor Controller {
+    let host: any Host
+    let clock: any HostClock
+    let loadConfig: @Sendable () -> ConfigLoader.Result
+    let options: ControllerOptions
+    let logger: Logger
+    let reconciler: Reconciler
+    let activity: Activity
+    private let wakeStream: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let flags = Mutex(Flags())
+
+    /// The config in force: the last one that loaded without errors.
+    public private(set) var desired: DesiredState?
+    /// Errors of the newest load, when it failed (the last good config stays in force).
+    public private(set) var configErrors: [Diagnostic] = []
+    public private(set) var lastPlan: Plan?
+    public private(set) var history: [StatusReport.HistoryEntry] = []
+    public private(set) var passes = 0
+    private var cycle: Cycle?
+    private var configDigest: String?
+    private var observedDigest: String?
+    private var wakeTask: Task<Void, Never>?
+    private var stopping = false
+
+    struct Flags {
+        var reload = true
+        var resetBackoff = false
+    }
+
+    /// Work since the controller was last idle, for the history.
+    struct Cycle {
+        var startedAt: Double
+        var finishedBefore: Int
+        var failedBefore: Int
+    }
+
+    public init(
+        host: any Host, clock: any HostClock = SystemClock(), random: any RandomSource = SystemRandomSource(),
+        options: ControllerOptions = .init(), logger: Logger, loadConfig: @escaping @Sendable () -> ConfigLoader.Result
+    ) {
+        self.host = host
+        self.clock = clock
+        self.options = options
+        self.logger = logger
+        self.loadConfig = loadConfig
+        let activity = Activity()
+        self.activity = activity
+        self.reconciler = Reconciler(host: host, clock: clock, random: random, options: options.reconcile,
+            onEvent: { event in activity.record(event, logger: logger) })
+        (wakeStream, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Wakes the loop (from any thread); bursts collapse into one pass.
+    public nonisolated func trigger(_ trigger: Trigger) {
+        switch trigger {
+        case .configChanged: flags.withLock { $0.reload = true }
+        case .rescan: flags.withLock { $0.reload = true; $0.resetBackoff = true }
+        default: break
+        }
+        wakeContinuation.yield()
+    }
+
+    /// Runs passes until ``stop()``; then lets jobs in flight finish (bounded by the drain timeout).
+    public func run() async {
+        trigger(.timer)
+        let resync = Task { [clock, options] in
+            while !Task.isCancelled {
+                do { try await clock.sleep(seconds: options.resync) } catch { return }
+                self.trigger(.timer)
+            }
+        }
+        for await _ in wakeStream {
+            if stopping || Task.isCancelled { break }
+            await pass()
+        }
+        resync.cancel()
+        wakeTask?.cancel()
+        let left = await reconciler.drain(within: options.drainTimeout)
+        if left > 0 {
+            logger.warning("stopping with jobs still running", metadata: ["jobs": "\(left)"])
+        }
+        logger.info("controller stopped", metadata: ["passes": "\(passes)"])
+    }
+
+    /// Ends the loop after the current pass (graceful shutdown).
+    public func stop() {
+        stopping = true
+        wakeContinuation.finish()
+    }
+
+    /// One pass: reload if asked, plan, start what may start, schedule the next wake-up.
+    func pass() async {
+        let (reload, reset) = flags.withLock { flags -> (Bool, Bool) in
+            defer { flags = Flags(reload: false, resetBackoff: false) }
+            return (flags.reload, flags.resetBackoff)
+        }
+        if reload { await reloadConfig() }
+        if reset { await reconciler.resetBackoff() }
+        guard let desired else { return }
+        passes += 1
+        let result: LaunchResult
+        do {
+            result = try await reconciler.launch(desired) { [weak self] in self?.trigger(.jobDone) }
+        } catch {
+            logger.error("cannot read the host; retrying", metadata: ["error": "\(error)"])
+            schedule(at: clock.now() + 5)
+            return
+        }
+        lastPlan = result.plan
+        await trackCycle(result)
+        if let wake = await reconciler.nextWake(result.plan) { schedule(at: wake) }
+    }
+
+    private func reloadConfig() async {
+        let result = loadConfig()
+        if result.isValid {
+            let digest = Digest.config(result.state)
+            if digest != configDigest {
+                logger.info("config loaded", metadata: ["objects": "\(result.state.count)", "revision": "\(digest)"])
+                if configDigest != nil { await reconciler.resetBackoff() }
+            }
+            for warning in result.diagnostics { logger.warning("\(warning.description)") }
+            desired = result.state
+            configDigest = digest
+            configErrors = []
+        } else {
+            configErrors = result.diagnostics.filter { $0.severity == .error }
+            let kept = desired == nil ? "no config is in force yet" : "keeping the last good config"
+            logger.error("config has errors; \(kept)", metadata: ["errors": "\(configErrors.count)"])
+            for error in configErrors { logger.error("\(error.description)") }
+        }
+    }
+
+    /// Records a history entry when a stretch of work ends, and the reconciled config when all is done.
+    private func trackCycle(_ result: LaunchResult) async {
+        let (finished, failed) = activity.counts
+        if result.started > 0 || result.inFlight > 0 {
+            if cycle == nil { cycle = Cycle(startedAt: clock.now(), finishedBefore: finished, failedBefore: failed) }
+            return
+        }
+        if let open = cycle {
+            cycle = nil
+            let entry = StatusReport.HistoryEntry(
+                at: ISOTime.format(open.startedAt), seconds: ((clock.now() - open.startedAt) * 1000).rounded() / 1000,
+                actions: finished - open.finishedBefore + failed - open.failedBefore, errors: failed - open.failedBefore)
+            history.append(entry)
+            if history.count > 50 { history.removeFirst(history.count - 50) }
+            logger.info("reconciled", metadata: ["actions": "\(entry.actions)", "errors": "\(entry.errors)",
+                "seconds": "\(entry.seconds)"])
+        }
+        guard let configDigest, configDigest != observedDigest, result.plan.runnable.isEmpty,
+            !result.plan.waits.contains(where: \.isError), await reconciler.givenUp.isEmpty
+        else { return }
+        do {
+            try await host.updateHostMetadata([HostMetadataKey.observedConfig: configDigest])
+            observedDigest = configDigest
+        } catch {
+            logger.warning("cannot record the reconciled config", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func schedule(at time: Double) {
+        wakeTask?.cancel()
+        wakeTask = Task { [clock] in
+            do { try await clock.sleep(until: time) } catch { return }
+            self.trigger(.timer)
+        }
+    }
+}

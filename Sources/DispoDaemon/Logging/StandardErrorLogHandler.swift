@@ -1,0 +1,90 @@
+public import Foundation
+public import Logging
+
+/// Writes log lines to stderr: readable text (with a timestamp on a terminal), journald-friendly text with
+/// `<N>` priority prefixes under systemd, or JSON lines for `--log-format json`.
+public struct StandardErrorLogHandler: LogHandler {
+    public enum Format: String, Sendable, CaseIterable {
+        case text, json
+    }
+
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    let label: String
+    let format: Format
+    /// Under systemd (`$JOURNAL_STREAM` set), text lines start with `<N>` and carry no timestamp.
+    let journal: Bool
+    let sink: @Sendable (String) -> Void
+
+    public init(
+        label: String, format: Format, level: Logger.Level = .info, journal: Bool = StandardErrorLogHandler.underSystemd,
+        sink: @escaping @Sendable (String) -> Void = StandardErrorLogHandler.writeToStandardError
+    ) {
+        self.label = label
+        self.format = format
+        self.logLevel = level
+        self.journal = journal
+        self.sink = sink
+    }
+
+    public static var underSystemd: Bool { ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil }
+
+    public static let writeToStandardError: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        if let error = event.error { merged["error"] = "\(error)" }
+        switch format {
+        case .json: sink(Self.jsonLine(event.level, "\(event.message)", merged, label: label))
+        case .text: sink(textLine(event.level, "\(event.message)", merged))
+        }
+    }
+
+    func textLine(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> String {
+        let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quoted("\($0.value)"))" }
+        let tail = fields.isEmpty ? "" : " " + fields.joined(separator: " ")
+        if journal { return "<\(Self.priority(level))>\(message)\(tail)" }
+        let time = Date().ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        return "\(time) \(level.rawValue) \(message)\(tail)"
+    }
+
+    static func jsonLine(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata, label: String) -> String {
+        var object: [String: String] = [:]
+        for (key, value) in metadata { object[key] = "\(value)" }
+        object["time"] = Date().ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        object["level"] = level.rawValue
+        object["message"] = message
+        object["label"] = label
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(object) else { return "{\"message\":\"unencodable log line\"}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// syslog priorities, as journald reads them from a `<N>` prefix.
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: return 7
+        case .info: return 6
+        case .notice: return 5
+        case .warning: return 4
+        case .error: return 3
+        case .critical: return 2
+        }
+    }
+
+    static func quoted(_ value: String) -> String {
+        value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) || value.isEmpty
+            ? "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : value
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where the daemon's socket lives, and the checks that keep it private.
+public enum SocketPath {
+    /// `$DISPO_SOCKET`, else `/run/dispo/dispo.sock` as root, else `$XDG_RUNTIME_DIR/dispo/dispo.sock`
+    /// (or `/tmp/dispo-UID/dispo.sock`).
+    public static var defaultPath: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["DISPO_SOCKET"], !path.isEmpty { return path }
+        if geteuid() == 0 { return "/run/dispo/dispo.sock" }
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/dispo/dispo.sock" }
+        return "/tmp/dispo-\(geteuid())/dispo.sock"
+    }
+
+    /// Creates the socket's directory (0755, ours) if missing, refuses one writable by others or owned by
+    /// someone else, and removes a stale socket file; throws a message saying what to do.
+    public static func prepare(_ path: String) throws(SocketPathError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        var info = stat()
+        if stat(directory, &info) != 0 {
+            guard mkdir(directory, 0o755) == 0 || errno == EEXIST, stat(directory, &info) == 0 else {
+                throw SocketPathError("cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
+            }
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw SocketPathError("\(directory) is not a directory")
+        }
+        if info.st_mode & 0o002 != 0, info.st_mode & S_ISVTX == 0 {
+            throw SocketPathError(
+                "the socket directory \(directory) is writable by others; refusing (chmod o-w it or use --socket)")
+        }
+        if info.st_uid != geteuid(), info.st_uid != 0 {
+            throw SocketPathError("the socket directory \(directory) is owned by uid \(info.st_uid); refusing")
+        }
+        var existing = stat()
+        if lstat(path, &existing) == 0 {
+            guard existing.st_mode & S_IFMT == S_IFSOCK else {
+                throw SocketPathError("\(path) exists and is not a socket; refusing to replace it")
+            }
+            unlink(path)
+        }
+    }
+
+    /// Mode 0660 and, when given, the group (name or number).
+    public static func restrict(_ path: String, group: String?) throws(SocketPathError) {
+        guard chmod(path, 0o660) == 0 else {
+            throw SocketPathError("cannot set the mode of \(path): \(String(cString: strerror(errno)))")
+        }
+        guard let group else { return }
+        let gid: gid_t
+        if let number = gid_t(group) {
+            gid = number
+        } else if let entry = getgrnam(group) {
+            gid = entry.pointee.gr_gid
+        } else {
+            throw SocketPathError("unknown group \(group)")
+        }
+        guard chown(path, uid_t.max, gid) == 0 else {
+            throw SocketPathError("cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// A problem with the socket's place, with what to do.
+public struct SocketPathError: Error, CustomStringConvertible {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,54 @@
+import DispoTestKit
+import DispoWatch
+import Foundation
+import Testing
+
+extension WatchTests {
+    /// An idle watcher sleeps in the kernel: no CPU, no wake-ups (the daemon's idle benchmark wants < 0.1 s/min).
+    struct IdleCost {
+        /// Seconds to stay idle; `DISPO_WATCH_IDLE_SECONDS` lengthens it for a measurement.
+        static let seconds = Int(ProcessInfo.processInfo.environment["DISPO_WATCH_IDLE_SECONDS"] ?? "") ?? 2
+
+        @Test func idleWatcherThreadSleeps() async throws {
+            let dir = try TemporaryDirectory(["a.yaml": "a", "sub/b.yaml": "b", "sub/deeper/c.yaml": "c"])
+            let probe = await WatchProbe(dir.path)
+            let thread = try #require(ThreadUsage.find(named: "dispo-watch"), "no thread named dispo-watch")
+            let before = try #require(ThreadUsage.read(thread))
+            let ticks = await probe.ticks(during: .seconds(Self.seconds))
+            let after = try #require(ThreadUsage.read(thread))
+            let cpu = after.cpuSeconds - before.cpuSeconds
+            let wakeups = after.switches - before.switches
+            print("idle \(Self.seconds) s: watcher thread cpu \(cpu) s, context switches \(wakeups)")
+            #expect(ticks.isEmpty)
+            #expect(cpu <= 0.02)
+            #expect(wakeups <= 2)
+        }
+    }
+}
+
+/// CPU time and context switches of one thread of this process, from /proc/self/task.
+struct ThreadUsage {
+    var cpuSeconds: Double
+    var switches: Int
+
+    static func find(named name: String) -> String? {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.first { task in
+            Files.read("/proc/self/task/\(task)/comm")?.trimmingCharacters(in: .whitespacesAndNewlines) == name
+        }
+    }
+
+    static func read(_ task: String) -> ThreadUsage? {
+        guard let stat = Files.read("/proc/self/task/\(task)/stat"),
+            let status = Files.read("/proc/self/task/\(task)/status"),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // Fields after "(comm)": state is field 3, utime 14, stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        let switches = status.split(separator: "\n").filter { $0.contains("ctxt_switches") }
+            .compactMap { Int($0.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") }
+            .reduce(0, +)
+        return ThreadUsage(cpuSeconds: (user + system) / Double(sysconf(Int32(_SC_CLK_TCK))), switches: switches)
+    }
+}
