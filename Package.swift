@@ -56,8 +56,10 @@ let package = Package(
                 "DispoEngine",
                 "DispoSim",
                 "DispoDaemon",
+                "DispoWatch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

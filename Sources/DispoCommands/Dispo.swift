@@ -14,7 +14,7 @@ public struct Dispo: AsyncParsableCommand {
               dispo validate --json | jq .diagnostics
             """,
         version: DispoVersion.current,
-        subcommands: [Validate.self, Diff.self, Apply.self, Status.self, Sim.self]
+        subcommands: [Validate.self, Diff.self, Apply.self, Watch.self, Status.self, Sim.self]
     )
 
     public init() {}

@@ -10,7 +10,7 @@ import Testing
 
 /// A controller on a simulated host in manual virtual time, with a config the test edits in memory.
 final class ControllerWorld: Sendable {
-    let clock = ManualClock()
+    let clock: ManualClock
     let store: MemorySimStore
     let host: any DispoHost.Host
     let admin: SimAdmin
@@ -18,8 +18,13 @@ final class ControllerWorld: Sendable {
     let controller: Controller
     private let runTask = Mutex<Task<Void, Never>?>(nil)
 
-    init(_ yaml: String, boot: Double = 2, host wrap: ((SimHost) -> any DispoHost.Host)? = nil, seed: UInt64 = 1) {
-        store = MemorySimStore(SimState(bootSeconds: boot, seed: seed))
+    /// - Parameter sharing: another world whose host state and clock this one takes over (a restart).
+    init(
+        _ yaml: String, boot: Double = 2, host wrap: ((SimHost) -> any DispoHost.Host)? = nil, seed: UInt64 = 1,
+        sharing other: ControllerWorld? = nil
+    ) {
+        clock = other?.clock ?? ManualClock()
+        store = other?.store ?? MemorySimStore(SimState(bootSeconds: boot, seed: seed))
         let simHost = SimHost(store: store, clock: clock)
         host = wrap?(simHost) ?? simHost
         admin = SimAdmin(store: store, clock: clock)

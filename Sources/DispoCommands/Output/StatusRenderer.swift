@@ -9,6 +9,10 @@ struct StatusRenderer {
         let reconciled = report.config.observed == report.config.revision ? "reconciled" : "not yet reconciled"
         let state = report.config.ok ? terminal.paint("ok", .green) : terminal.paint("\(report.config.errors.count) error(s)", .red)
         out += "config: \(state)  revision \(report.config.revision) (\(reconciled))\n"
+        for error in report.config.errors { out += "  \(terminal.paint("!", .red)) \(error)\n" }
+        if let last = report.history.last {
+            out += "last reconcile: \(last.at), \(last.actions) action(s), \(last.errors) error(s) in \(last.seconds)s\n"
+        }
         if !report.templates.isEmpty {
             out += "\n" + table(
                 ["TEMPLATE", "READY", "STARTING", "QUEUE (oldest first)"],

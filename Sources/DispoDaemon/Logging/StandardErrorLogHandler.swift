@@ -54,14 +54,14 @@ public struct StandardErrorLogHandler: LogHandler {
         let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quoted("\($0.value)"))" }
         let tail = fields.isEmpty ? "" : " " + fields.joined(separator: " ")
         if journal { return "<\(Self.priority(level))>\(message)\(tail)" }
-        let time = Date().ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        let time = Date().ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         return "\(time) \(level.rawValue) \(message)\(tail)"
     }
 
     static func jsonLine(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata, label: String) -> String {
         var object: [String: String] = [:]
         for (key, value) in metadata { object[key] = "\(value)" }
-        object["time"] = Date().ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        object["time"] = Date().ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         object["level"] = level.rawValue
         object["message"] = message
         object["label"] = label

@@ -5,6 +5,7 @@ import FlyingSocks
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// The HTTP/1.1 JSON API on the daemon's Unix socket (mode 0660): `GET /v1/status`, `GET /v1/plan`.
 public struct APIServer: Service {
@@ -24,18 +25,24 @@ public struct APIServer: Service {
         try SocketPath.prepare(path)
         let server = HTTPServer(address: sockaddr_un.unix(path: path), timeout: 15, logger: .disabled)
         await routes(server)
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.run() }
-                try await server.waitUntilListening(timeout: 10)
-                try SocketPath.restrict(path, group: self.group)
-                logger.info("serving the API", metadata: ["socket": "\(path)"])
-                try await group.next()
+        defer { unlink(path) }
+        let stopping = StopFlag()
+        do {
+            try await withGracefulShutdownHandler {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await server.run() }
+                    try await server.waitUntilListening(timeout: 10)
+                    try SocketPath.restrict(path, group: self.group)
+                    logger.info("serving the API", metadata: ["socket": "\(path)"])
+                    try await group.next()
+                }
+            } onGracefulShutdown: {
+                stopping.set()
+                Task { await server.stop(timeout: 1) }
             }
-        } onGracefulShutdown: {
-            Task { await server.stop(timeout: 3) }
+        } catch where stopping.isSet {
+            // The server reports its own stop as an error; a requested stop is a clean end.
         }
-        unlink(path)
     }
 
     func routes(_ server: HTTPServer) async {
@@ -72,4 +79,12 @@ enum JSONResponse {
         return (try? ok(Body(error: message), status: status))
             ?? HTTPResponse(statusCode: status, body: Data(message.utf8))
     }
+}
+
+/// Set once, read from any thread.
+final class StopFlag: Sendable {
+    private let value = Mutex(false)
+
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

@@ -2,8 +2,8 @@ public import DispoConfig
 public import DispoHost
 
 /// What `dispo status --json` prints and `GET /v1/status` serves (DESIGN.md's shape; fields may be added).
-public struct StatusReport: Sendable, Encodable {
-    public struct HostPart: Sendable, Encodable {
+public struct StatusReport: Sendable, Codable {
+    public struct HostPart: Sendable, Codable {
         public var backend: String
         public var location: String
         public var freeMemoryMib: UInt64
@@ -15,7 +15,7 @@ public struct StatusReport: Sendable, Encodable {
         }
     }
 
-    public struct ConfigPart: Sendable, Encodable {
+    public struct ConfigPart: Sendable, Codable {
         public var ok: Bool
         public var errors: [String]
         public var revision: String
@@ -23,7 +23,7 @@ public struct StatusReport: Sendable, Encodable {
         public var observed: String?
     }
 
-    public struct HistoryEntry: Sendable, Encodable {
+    public struct HistoryEntry: Sendable, Codable {
         public var at: String
         public var seconds: Double
         public var actions: Int
@@ -37,8 +37,8 @@ public struct StatusReport: Sendable, Encodable {
         }
     }
 
-    public struct TemplatePart: Sendable, Encodable {
-        public struct Preload: Sendable, Encodable {
+    public struct TemplatePart: Sendable, Codable {
+        public struct Preload: Sendable, Codable {
             public var max: Int
             public var ready: Int
             public var starting: Int
@@ -50,7 +50,7 @@ public struct StatusReport: Sendable, Encodable {
         public var preload: Preload
     }
 
-    public struct NamedPart: Sendable, Encodable {
+    public struct NamedPart: Sendable, Codable {
         public var name: String
         /// `running`, `halted`, or null when the power state is not managed.
         public var desired: String?
@@ -62,7 +62,7 @@ public struct StatusReport: Sendable, Encodable {
         }
     }
 
-    public struct DisposablePart: Sendable, Encodable {
+    public struct DisposablePart: Sendable, Codable {
         public var name: String
         public var template: String
         public var role: String

@@ -1,0 +1,128 @@
+import ArgumentParser
+import DispoConfig
+import DispoDaemon
+import DispoEngine
+import DispoHost
+import DispoWatch
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `dispo watch`: the controller daemon.
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the controller: keep the host the way the config says, following every edit.",
+        discussion: """
+            Watches the config directory (inotify, debounced) and reconciles on every change, on
+            host events (a disposable shut down, crashed or unpaused), after requests, and every
+            --resync. An invalid edit never tears anything down: the last good config stays in
+            force and the errors are logged (and shown by dispo status). An empty or vanished
+            config directory removes nothing unless --allow-empty. SIGHUP forces a rescan;
+            SIGTERM or SIGINT stop it after in-flight work drains (exit 0).
+
+            The API (status, plan) is served on a Unix socket, mode 0660; dispo status uses it.
+
+            Examples:
+              dispo watch -c /etc/dispo
+              dispo watch -c examples/qubes --host sim:/tmp/host.json --socket /tmp/dispo.sock
+              dispo watch --log-format json 2>>/var/log/dispo.jsonl
+            """)
+
+    @OptionGroup var config: ConfigOptions
+    @OptionGroup var hostOptions: HostOptions
+
+    @Option(help: ArgumentHelp("The API socket (default: /run/dispo/dispo.sock as root).", valueName: "PATH"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("Give the socket to this group (name or number).", valueName: "GROUP"))
+    var socketGroup: String?
+
+    @Flag(help: "Serve no API socket.")
+    var noSocket = false
+
+    @Flag(help: "Let an empty config remove every domain dispo made.")
+    var allowEmpty = false
+
+    @Option(help: ArgumentHelp("Re-plan at least this often.", valueName: "DURATION"))
+    var resync = "30s"
+
+    @Option(help: ArgumentHelp("Wait this long after a file change for more before rescanning.", valueName: "DURATION"))
+    var debounce = "200ms"
+
+    @Option(help: "How many actions (preload creations) run at once.")
+    var parallel = 2
+
+    @Option(help: ArgumentHelp("On SIGTERM, give in-flight work this long to finish.", valueName: "DURATION"))
+    var drainTimeout = "30s"
+
+    @Option(help: "Log format: text (journald-friendly under systemd) or json (one JSON object per line).")
+    var logFormat = "text"
+
+    @Option(help: "Least severe log level shown: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func run() async throws {
+        guard let format = StandardErrorLogHandler.Format(rawValue: logFormat) else {
+            throw ValidationError("--log-format must be text or json")
+        }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let resyncSeconds = try Self.seconds(resync, option: "--resync", positive: true)
+        let debounceSeconds = try Self.seconds(debounce, option: "--debounce", positive: false)
+        let drainSeconds = try Self.seconds(drainTimeout, option: "--drain-timeout", positive: false)
+        let logger = Logger(label: "dispo") { label in
+            StandardErrorLogHandler(label: label, format: format, level: level)
+        }
+        let host = try HostFactory.open(hostOptions)
+        let directory = config.resolvedDirectory
+        let watcher = ConfigWatcher(directory: directory, debounce: .milliseconds(Int64(debounceSeconds * 1000)))
+        let changes = watcher.changes()
+        var reconcile = ReconcileOptions.controller
+        reconcile.parallel = parallel
+        reconcile.plan = PlanOptions(restart: false, allowEmpty: allowEmpty)
+        let controller = Controller(
+            host: host, options: ControllerOptions(resync: resyncSeconds, drainTimeout: drainSeconds, reconcile: reconcile),
+            logger: logger, loadConfig: { ConfigLoader().load(directory: directory) })
+        logger.info("watching", metadata: ["config": "\(directory)", "host": "\(host.location)"])
+        let configChanges = AsyncStream<Void> { continuation in
+            let task = Task {
+                for await change in changes {
+                    logger.debug("config changed", metadata: ["events": "\(change.events)", "paths": "\(change.paths)"])
+                    continuation.yield()
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        var services: [any Service] = [
+            ControllerService(controller: controller, configChanges: configChanges, hostEvents: host.events(),
+                onStop: { watcher.stop() })
+        ]
+        if !noSocket {
+            services.append(APIServer(path: socket ?? SocketPath.defaultPath, group: socketGroup,
+                controller: controller, logger: logger))
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw failure("\(error)")
+        }
+    }
+
+    static func seconds(_ text: String, option: String, positive: Bool) throws -> Double {
+        switch Interval.parse(text, unitRequired: false) {
+        case .success(let interval):
+            guard !interval.isNegative, !positive || interval.milliseconds > 0 else {
+                throw ValidationError("\(option) must be \(positive ? "positive" : "zero or more"), found \(text)")
+            }
+            return interval.seconds
+        case .failure(let error):
+            throw ValidationError("\(option): \(error.message)")
+        }
+    }
+}
