@@ -64,7 +64,9 @@ public actor Controller {
     public nonisolated func trigger(_ trigger: Trigger) {
         switch trigger {
         case .configChanged: flags.withLock { $0.reload = true }
-        case .rescan: flags.withLock { $0.reload = true; $0.resetBackoff = true }
+        case .rescan:
+            flags.withLock { $0.reload = true; $0.resetBackoff = true }
+            logger.notice("rescan requested")
         default: break
         }
         wakeContinuation.yield()
