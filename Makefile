@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 
-.PHONY: deps build test demo format bench-load bench-plan clean
+.PHONY: deps build test demo format bench-load bench-plan bench-watch clean
 
 ## deps: install the Debian packages the build needs, when missing
 deps:
@@ -27,18 +27,26 @@ test: deps
 	$(SWIFT) test
 	python3 Tests/schema/check_schema.py --dispo $(DISPO)
 
-## demo: a real job on a fresh simulated host: diff, apply examples/qubes, status (the state lives in a temp dir)
+## demo: a real job on a fresh simulated host: apply examples/qubes, then `dispo watch` on a copy of it that you
+## can edit (in another terminal: dispo status --socket ...); Ctrl-C stops it
 demo: build
-	@host="sim:$$(mktemp -d)/host.json"; set -e; \
+	@work="$$(mktemp -d)"; chmod 755 "$$work"; host="sim:$$work/host.json"; set -e; \
+	cp -r examples/qubes "$$work/config"; chmod -R go-w "$$work/config"; \
 	echo "== dispo sim init --host $$host"; $(DISPO) sim init --boot 1s --host "$$host"; \
-	echo "== dispo diff -c examples/qubes"; $(DISPO) diff -c examples/qubes --host "$$host" || [ $$? = 2 ]; \
-	echo "== dispo apply -c examples/qubes"; $(DISPO) apply -c examples/qubes --host "$$host"; \
-	echo "== dispo status -c examples/qubes"; $(DISPO) status -c examples/qubes --host "$$host"; \
-	echo "== dispo sim ls"; $(DISPO) sim ls --host "$$host"
+	echo "== dispo diff"; $(DISPO) diff -c "$$work/config" --host "$$host" || [ $$? = 2 ]; \
+	echo "== dispo apply"; $(DISPO) apply -c "$$work/config" --host "$$host"; \
+	echo "== dispo status"; $(DISPO) status -c "$$work/config" --host "$$host" --socket "$$work/dispo.sock"; \
+	echo "== dispo watch: edit $$work/config/*.yaml (e.g. change a preload max), then in another terminal:"; \
+	echo "   $(DISPO) status --socket $$work/dispo.sock      (Ctrl-C here stops the daemon)"; \
+	$(DISPO) watch -c "$$work/config" --host "$$host" --socket "$$work/dispo.sock" || true
 
 ## bench-load: load-and-validate benchmark (10,000 objects in 100 files) vs raw libyaml scan and PyYAML CSafeLoader
 bench-load: deps
 	Benchmarks/load/run.sh
+
+## bench-watch: idle CPU and RSS of `dispo watch` with 100 disposable templates over 60 s, and edit latency
+bench-watch: deps
+	Benchmarks/watch/idle.sh
 
 ## bench-plan: planner time for 100, 1,000 and 10,000 declared objects
 bench-plan: deps

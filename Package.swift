@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "DispoConfig", targets: ["DispoConfig"]),
         .library(name: "DispoEngine", targets: ["DispoEngine"]),
         .library(name: "DispoSim", targets: ["DispoSim"]),
+        .library(name: "DispoDaemon", targets: ["DispoDaemon"]),
+        .library(name: "DispoWatch", targets: ["DispoWatch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -12,6 +12,7 @@ let package = Package(
         // Named, so that the product reference does not depend on the checkout's folder name.
         .package(name: "dispo", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The system libyaml again (the parent's CYAML is not a product), for the raw event scan.
@@ -42,5 +43,15 @@ let package = Package(
                 .product(name: "DispoEngine", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
             ],
             path: "Sources/PlanTimer"),
+
+        // Latency from a config file's rename to the start of the controller's reconcile pass.
+        .executableTarget(
+            name: "WatchLatency",
+            dependencies: [
+                .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoWatch", package: "dispo"),
+                .product(name: "DispoSim", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/WatchLatency"),
     ]
 )
