@@ -22,6 +22,10 @@ public protocol Host: Sendable {
     func destroy(_ name: String) async throws(HostError)
     /// Merges `values` into the domain's metadata (a nil value removes the key).
     func updateMetadata(_ name: String, _ values: [String: String?]) async throws(HostError)
+    /// Merges `values` only if the metadata holds every pair of `expected`, atomically; returns whether it did.
+    /// This is how a preload is claimed, so that no two requests (even in two processes) take the same one.
+    func updateMetadata(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
+        async throws(HostError) -> Bool
     /// Merges `values` into the host-wide metadata (a nil value removes the key).
     func updateHostMetadata(_ values: [String: String?]) async throws(HostError)
     /// Returns once the guest is ready (running, and the readiness key written when `readiness` is set);

@@ -113,6 +113,12 @@ struct MortalHost: DispoHost.Host {
         try mortality.step()
         try await inner.updateMetadata(name, values)
     }
+    func updateMetadata(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
+        async throws(HostError) -> Bool
+    {
+        try mortality.step()
+        return try await inner.updateMetadata(name, values, ifMatching: expected)
+    }
     func updateHostMetadata(_ values: [String: String?]) async throws(HostError) {
         try mortality.step()
         try await inner.updateHostMetadata(values)

@@ -156,6 +156,11 @@ struct CrashOnReady: DispoHost.Host {
     func updateMetadata(_ name: String, _ values: [String: String?]) async throws(HostError) {
         try await inner.updateMetadata(name, values)
     }
+    func updateMetadata(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
+        async throws(HostError) -> Bool
+    {
+        try await inner.updateMetadata(name, values, ifMatching: expected)
+    }
     func updateHostMetadata(_ values: [String: String?]) async throws(HostError) {
         try await inner.updateHostMetadata(values)
     }

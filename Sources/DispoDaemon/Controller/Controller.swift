@@ -14,6 +14,7 @@ public actor Controller {
     let options: ControllerOptions
     let logger: Logger
     let reconciler: Reconciler
+    let broker: Broker
     let activity: Activity
     private let wakeStream: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
@@ -31,6 +32,9 @@ public actor Controller {
     private var observedDigest: String?
     private var wakeTask: Task<Void, Never>?
     private var stopping = false
+
+    /// True once a graceful stop began: new requests are refused (503).
+    public var isStopping: Bool { stopping }
 
     struct Flags {
         var reload = true
@@ -55,8 +59,10 @@ public actor Controller {
         self.loadConfig = loadConfig
         let activity = Activity()
         self.activity = activity
-        self.reconciler = Reconciler(host: host, clock: clock, random: random, options: options.reconcile,
+        let reconciler = Reconciler(host: host, clock: clock, random: random, options: options.reconcile,
             onEvent: { event in activity.record(event, logger: logger) })
+        self.reconciler = reconciler
+        self.broker = Broker(host: host, clock: clock, random: random, reconciler: reconciler)
         (wakeStream, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 

@@ -16,6 +16,8 @@ public actor Reconciler {
     var creating: [String: Int] = [:]
     /// Background jobs started by ``launch(_:onJobDone:)``, by domain name, with their waves.
     var launched: [String: Task<Void, Never>] = [:]
+    /// Names held by the broker (a subset of `inFlight`).
+    var holds: Set<String> = []
     var runningWaves: [String: Int] = [:]
 
     public init(

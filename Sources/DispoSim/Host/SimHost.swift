@@ -76,6 +76,18 @@ public struct SimHost: Host {
         }
     }
 
+    public func updateMetadata(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
+        async throws(HostError) -> Bool
+    {
+        try await perform { state, _ throws(HostError) -> Step<Bool> in
+            let index = try state.ownedIndex(of: name)
+            let metadata = state.domains[index].metadata
+            guard expected.allSatisfy({ metadata[$0.key] == $0.value }) else { return .done(false, cost: 0) }
+            Self.merge(values, into: &state.domains[index].metadata)
+            return .done(true, cost: 0)
+        }
+    }
+
     public func updateHostMetadata(_ values: [String: String?]) async throws(HostError) {
         try await perform { state, _ -> Step<Void> in
             Self.merge(values, into: &state.metadata)

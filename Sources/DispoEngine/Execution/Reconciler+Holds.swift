@@ -1,0 +1,19 @@
+/// Names the broker works on: the planner leaves them alone while held, and dispids in use are not reused.
+extension Reconciler {
+    /// Marks a domain as being worked on outside the reconciler (a hand-out, a release, a cold start).
+    public func hold(_ name: String) {
+        inFlight.insert(name)
+        holds.insert(name)
+    }
+
+    public func unhold(_ name: String) {
+        guard holds.remove(name) != nil else { return }
+        inFlight.remove(name)
+    }
+
+    /// Names in flight (the reconciler's jobs and the broker's holds).
+    public var busyNames: Set<String> { inFlight }
+
+    /// Preloads of a template being created now.
+    public func creatingCount(_ template: String) -> Int { creating[template] ?? 0 }
+}

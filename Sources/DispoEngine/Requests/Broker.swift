@@ -1,0 +1,180 @@
+public import DispoConfig
+public import DispoHost
+
+/// Hands out disposables: the oldest ready, up-to-date preload when there is one (claimed durably before
+/// it is touched), else one still starting (awaited up to 1.2x its ready timeout), else a cold one.
+/// A request never fails because the queue is empty and never hands out one domain twice.
+public struct Broker: Sendable {
+    let host: any Host
+    let clock: any HostClock
+    let random: any RandomSource
+    /// The controller's reconciler, when a daemon runs: it holds what the broker works on, and its
+    /// in-flight creations may be awaited.
+    let reconciler: Reconciler?
+    /// How often to look for a preload that is still starting.
+    let pollInterval: Double
+
+    public init(
+        host: any Host, clock: any HostClock, random: any RandomSource = SystemRandomSource(),
+        reconciler: Reconciler? = nil, pollInterval: Double = 0.02
+    ) {
+        self.host = host
+        self.clock = clock
+        self.random = random
+        self.reconciler = reconciler
+        self.pollInterval = pollInterval
+    }
+
+    /// Resolves `target` and hands out a disposable of it.
+    public func request(_ target: RequestTarget, source: String?, desired: DesiredState) async throws(RequestError)
+        -> Handout
+    {
+        let start = clock.now()
+        let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
+        let template = try target.resolve(in: desired, source: source, snapshot: snapshot)
+        guard let spec = desired.spec(forDisposableTemplate: template) else {
+            throw RequestError(.notFound, "disposable template \(template) has no template")
+        }
+        let revision = await revision(of: template, in: desired)
+        if let handout = try await takePreload(template, revision: revision, snapshot: snapshot, start: start) {
+            return handout
+        }
+        if let reconciler, await reconciler.creatingCount(template) > 0 {
+            let timeout = (spec.ready?.timeout ?? Readiness.defaultTimeout).seconds * 1.2
+            let deadline = clock.now() + timeout
+            while clock.now() < deadline, await reconciler.creatingCount(template) > 0 {
+                do { try await clock.sleep(until: clock.now() + pollInterval) } catch { break }
+                let current = try await hostCall { () throws(HostError) in try await host.snapshot() }
+                if let handout = try await takePreload(template, revision: revision, snapshot: current, start: start) {
+                    return handout
+                }
+            }
+        }
+        return try await coldStart(template, spec: spec, revision: revision, start: start)
+    }
+
+    /// Claims the oldest ready, up-to-date preload and turns it into a used disposable; nil when none is left.
+    /// Outdated ones met on the way are destroyed (the refill replaces them).
+    func takePreload(_ template: String, revision: String, snapshot: HostSnapshot, start: Double)
+        async throws(RequestError) -> Handout?
+    {
+        let busy = await reconciler?.busyNames ?? []
+        let queue = snapshot.domains.filter {
+            $0.isOwned && $0.metadata[MetadataKey.role] == Role.preload.rawValue
+                && $0.metadata[MetadataKey.template] == template && $0.metadata[MetadataKey.stage] == Stage.paused.rawValue
+                && $0.power == .paused && !busy.contains($0.name)
+        }.sorted {
+            (Double($0.metadata[MetadataKey.created] ?? "") ?? 0, $0.domid) < (Double($1.metadata[MetadataKey.created] ?? "") ?? 0, $1.domid)
+        }
+        for domain in queue {
+            guard domain.metadata[MetadataKey.revision] == revision else {
+                await discard(domain.name)
+                continue
+            }
+            await reconciler?.hold(domain.name)
+            defer { Task { [reconciler] in await reconciler?.unhold(domain.name) } }
+            let claimed = try await hostCall { () throws(HostError) in
+                try await host.updateMetadata(domain.name, [MetadataKey.stage: Stage.requested.rawValue],
+                    ifMatching: [MetadataKey.stage: Stage.paused.rawValue, MetadataKey.role: Role.preload.rawValue])
+            }
+            guard claimed else { continue }
+            do {
+                try await host.unpause(domain.name)
+                try await markUsed(domain.name, template: template)
+            } catch {
+                await discard(domain.name)
+                continue
+            }
+            return Handout(name: domain.name, domid: domain.domid, uuid: domain.uuid, template: template,
+                preloaded: true, seconds: clock.now() - start)
+        }
+        return nil
+    }
+
+    /// Makes a disposable from scratch: create, start, wait until ready.
+    func coldStart(_ template: String, spec: EffectiveSpec, revision: String, start: Double) async throws(RequestError)
+        -> Handout
+    {
+        var lastError = HostError(.operationFailed, "no attempt")
+        for _ in 0..<3 {
+            let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
+            let busy = await reconciler?.busyNames ?? []
+            let taken = DispidAllocator.inUse(snapshot).union(busy.compactMap(DispidAllocator.dispid(inName:)))
+            guard let dispid = DispidAllocator.allocate(inUse: taken, released: DispidAllocator.released(snapshot.metadata),
+                now: clock.now(), random: random)
+            else {
+                throw RequestError(.hostFailed, "no free dispid after \(DispidAllocator.draws) draws; release some disposables")
+            }
+            let name = DispidAllocator.name(dispid)
+            await reconciler?.hold(name)
+            defer { Task { [reconciler] in await reconciler?.unhold(name) } }
+            var metadata = ActionRunner.metadata(role: .unnamed, template: template, revision: revision, dispid: dispid,
+                now: clock.now())
+            metadata[MetadataKey.stage] = Stage.creating.rawValue
+            do {
+                let domain = try await host.create(CreateRequest(name: name, spec: spec, metadata: metadata))
+                try await host.updateMetadata(name, [MetadataKey.stage: Stage.starting.rawValue])
+                try await host.unpause(name)
+                try await host.waitReady(name, readiness: spec.ready, timeout: spec.ready?.timeout ?? Readiness.defaultTimeout)
+                try await markUsed(name, template: template)
+                return Handout(name: name, domid: domain.domid, uuid: domain.uuid, template: template, preloaded: false,
+                    seconds: clock.now() - start)
+            } catch where error.code == .alreadyExists {
+                lastError = error
+                continue
+            } catch {
+                try? await ActionRunner(host: host, clock: clock).destroy(name: name)
+                throw RequestError(error)
+            }
+        }
+        throw RequestError(lastError)
+    }
+
+    /// Ends an unnamed disposable: asks it to power off, then removes it and its disks.
+    public func release(_ name: String) async throws(RequestError) {
+        let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
+        guard let domain = snapshot.domain(named: name) else {
+            throw RequestError(.notFound, "no domain named \(name)")
+        }
+        guard domain.isOwned else {
+            throw RequestError(.notReleasable, "\(name) was not made by dispo; dispo does not touch it")
+        }
+        switch Role(rawValue: domain.metadata[MetadataKey.role] ?? "") {
+        case .named:
+            throw RequestError(.notReleasable,
+                "\(name) is a named disposable; it is never released (set state: halted in its config to stop it)")
+        case .preload:
+            throw RequestError(.notReleasable, "\(name) is a preloaded disposable waiting in the queue; it is not in use")
+        case .unnamed, .none:
+            break
+        }
+        await reconciler?.hold(name)
+        defer { Task { [reconciler] in await reconciler?.unhold(name) } }
+        try await hostCall { () throws(HostError) in
+            if domain.power == .paused { try await host.unpause(name) }
+            try await ActionRunner(host: host, clock: clock).stop(name: name)
+        }
+    }
+
+    private func markUsed(_ name: String, template: String) async throws(HostError) {
+        try await host.updateMetadata(name, [MetadataKey.role: Role.unnamed.rawValue, MetadataKey.stage: Stage.used.rawValue])
+        try await host.updateHostMetadata([HostMetadataKey.lastUsePrefix + template: String(clock.now())])
+    }
+
+    private func discard(_ name: String) async {
+        try? await ActionRunner(host: host, clock: clock).destroy(name: name)
+    }
+
+    private func revision(of template: String, in desired: DesiredState) async -> String {
+        if let reconciler { return await reconciler.revisions(desired).disposableTemplates[template] ?? "" }
+        return await Revisions.compute(desired, host: host).disposableTemplates[template] ?? ""
+    }
+
+    private func hostCall<Value>(_ body: () async throws(HostError) -> Value) async throws(RequestError) -> Value {
+        do {
+            return try await body()
+        } catch {
+            throw RequestError(error)
+        }
+    }
+}
