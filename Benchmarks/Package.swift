@@ -53,5 +53,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/WatchLatency"),
+
+        // Qubes' perf workload (12 sequential calls, max 4, delay 3 s) on the simulated host, with and without preload.
+        .executableTarget(
+            name: "QubesWorkload",
+            dependencies: [
+                .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoSim", package: "dispo"),
+                .product(name: "DispoEngine", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/QubesWorkload"),
     ]
 )

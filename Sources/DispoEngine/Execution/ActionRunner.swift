@@ -73,11 +73,24 @@ struct ActionRunner: Sendable {
 
     /// Relabels a preload unpaused outside dispo as a used unnamed disposable, and counts it as a use.
     func adopt(_ domain: Domain) async throws(HostError) {
-        try await host.updateMetadata(domain.name, [MetadataKey.role: Role.unnamed.rawValue,
+        try await markUsed(domain.name, template: domain.metadata[MetadataKey.template] ?? "")
+    }
+
+    /// Relabels a disposable as used (unnamed, stage used) and records the use for the refill delay.
+    ///
+    /// As in Qubes, the refill follows `delay` after a use — the first use since the queue was last refilled,
+    /// not the last use of a burst (which would push the refill back with every request).
+    func markUsed(_ name: String, template: String) async throws(HostError) {
+        try await host.updateMetadata(name, [MetadataKey.role: Role.unnamed.rawValue,
             MetadataKey.stage: Stage.used.rawValue])
-        if let template = domain.metadata[MetadataKey.template] {
-            try await host.updateHostMetadata([HostMetadataKey.lastUsePrefix + template: String(clock.now())])
-        }
+        let snapshot = try await host.snapshot()
+        let key = HostMetadataKey.lastUsePrefix + template
+        let newest = snapshot.domains.filter {
+            $0.metadata[MetadataKey.role] == Role.preload.rawValue && $0.metadata[MetadataKey.template] == template
+                && $0.metadata[MetadataKey.stage] == Stage.paused.rawValue
+        }.compactMap { $0.metadata[MetadataKey.created].flatMap(Double.init) }.max() ?? 0
+        if let pending = snapshot.metadata[key].flatMap(Double.init), pending > newest { return }
+        try await host.updateHostMetadata([key: String(clock.now())])
     }
 
     private func markReleased(_ dispid: Int) async throws(HostError) {

@@ -157,8 +157,7 @@ public struct Broker: Sendable {
     }
 
     private func markUsed(_ name: String, template: String) async throws(HostError) {
-        try await host.updateMetadata(name, [MetadataKey.role: Role.unnamed.rawValue, MetadataKey.stage: Stage.used.rawValue])
-        try await host.updateHostMetadata([HostMetadataKey.lastUsePrefix + template: String(clock.now())])
+        try await ActionRunner(host: host, clock: clock).markUsed(name, template: template)
     }
 
     private func discard(_ name: String) async {
