@@ -20,11 +20,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries (Debian packages; `make test` installs them when missing).
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
+        // libxenlight, libxenstore, libxentoollog (and libyajl for libxl's JSON generator).
 
         // YAML nodes with line/column marks, on libyaml's event API.
         .target(name: "DispoYAML", dependencies: ["CYAML"]),
@@ -36,7 +39,7 @@ let package = Package(
         .target(name: "DispoSim", dependencies: ["DispoHost", "DispoConfig"]),
         // The engine: the pure planner, the executor and the reconcile loop.
         .target(name: "DispoEngine", dependencies: ["DispoConfig", "DispoHost"]),
-        // The controller daemon: reconcile loop, services, socket API, logging.
+        // The controller daemon: reconcile loop, services, socket API, metrics, logging.
         .target(
             name: "DispoDaemon",
             dependencies: [
@@ -46,8 +49,11 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The real Xen backend (`--host xen`): libxenlight and xenstore on a dedicated thread.
         // The config directory watcher: libinotifytools on a dedicated thread, debounced ticks as an AsyncStream.
         .target(name: "DispoWatch", dependencies: ["CInotifyTools"]),
         // The command-line interface (library so tests can reach the commands).

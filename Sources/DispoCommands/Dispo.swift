@@ -14,7 +14,9 @@ public struct Dispo: AsyncParsableCommand {
               dispo validate --json | jq .diagnostics
             """,
         version: DispoVersion.current,
-        subcommands: [Validate.self, Diff.self, Apply.self, Watch.self, Status.self, Sim.self]
+        subcommands: [
+            Validate.self, Diff.self, Apply.self, Watch.self, Request.self, Release.self, Status.self, Sim.self,
+        ]
     )
 
     public init() {}

@@ -10,7 +10,7 @@ struct HelpSnapshotTests {
         assertSnapshot(of: Dispo.helpMessage(columns: 100), as: .lines)
     }
 
-    @Test(arguments: ["validate", "diff", "apply", "watch", "status", "sim"])
+    @Test(arguments: ["validate", "diff", "apply", "watch", "request", "release", "status", "sim"])
     func subcommandHelp(name: String) throws {
         let command = try #require(Dispo.configuration.subcommands.first { $0._commandName == name })
         assertSnapshot(of: Dispo.helpMessage(for: command, columns: 100), as: .lines, named: name)

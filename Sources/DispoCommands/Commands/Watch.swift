@@ -20,7 +20,8 @@ struct Watch: AsyncParsableCommand {
             config directory removes nothing unless --allow-empty. SIGHUP forces a rescan;
             SIGTERM or SIGINT stop it after in-flight work drains (exit 0).
 
-            The API (status, plan) is served on a Unix socket, mode 0660; dispo status uses it.
+            The API (status, plan, requests, releases, metrics) is served on a Unix socket, mode 0660;
+            dispo status, request and release use it.
 
             Examples:
               dispo watch -c /etc/dispo
@@ -95,14 +96,14 @@ struct Watch: AsyncParsableCommand {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
-        var services: [any Service] = [
-            ControllerService(controller: controller, configChanges: configChanges, hostEvents: host.events(),
-                onStop: { watcher.stop() })
-        ]
+        // Shut down in reverse order: the controller drains first while the API still answers (503 to new requests).
+        var services: [any Service] = []
         if !noSocket {
             services.append(APIServer(path: socket ?? SocketPath.defaultPath, group: socketGroup,
                 controller: controller, logger: logger))
         }
+        services.append(ControllerService(controller: controller, configChanges: configChanges,
+            hostEvents: host.events(), onStop: { watcher.stop() }))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -4,13 +4,24 @@ import DispoHost
 import Logging
 import Synchronization
 
-/// Counts finished and failed jobs and logs every reconciler event with the object and action in metadata.
+/// Counts finished and failed jobs, logs every reconciler event with the object and action in metadata, and
+/// records actions and hand-outs in the daemon's metrics.
 final class Activity: Sendable {
     private let totals = Mutex((finished: 0, failed: 0))
+    /// What `GET /metrics` serves.
+    let metrics: DispoMetrics
+    /// The logger hand-outs go to: the one given here, else the one reconciler events come with.
+    private let logger: Mutex<Logger?>
+
+    init(metrics: DispoMetrics = DispoMetrics(), logger: Logger? = nil) {
+        self.metrics = metrics
+        self.logger = Mutex(logger)
+    }
 
     var counts: (finished: Int, failed: Int) { totals.withLock { $0 } }
 
     func record(_ event: ReconcileEvent, logger: Logger) {
+        self.logger.withLock { if $0 == nil { $0 = logger } }
         switch event {
         case .planned:
             break
@@ -20,17 +31,28 @@ final class Activity: Sendable {
             logger.debug("started", metadata: Self.metadata(action, name))
         case .finished(let action, let name, let seconds, let note):
             totals.withLock { $0.finished += 1 }
+            metrics.recordAction(action.op.rawValue, ok: true)
             var metadata = Self.metadata(action, name)
             metadata["seconds"] = "\((seconds * 1000).rounded() / 1000)"
             if let note { metadata["note"] = "\(note)" }
             logger.info("done", metadata: metadata)
         case .failed(let action, let name, let seconds, let error):
             totals.withLock { $0.failed += 1 }
+            metrics.recordAction(action.op.rawValue, ok: false)
             var metadata = Self.metadata(action, name ?? "(new)")
             metadata["seconds"] = "\((seconds * 1000).rounded() / 1000)"
             metadata["error"] = "\(error)"
             logger.error("failed", metadata: metadata)
         }
+    }
+
+    /// A disposable was handed out: records `dispo_request_seconds` and logs it.
+    func handedOut(_ handout: Handout) {
+        metrics.recordRequest(handout)
+        logger.withLock { $0 }?.info("handed out", metadata: [
+            "object": "\(handout.name)", "template": "\(handout.template)", "preloaded": "\(handout.preloaded)",
+            "seconds": "\((handout.seconds * 1000).rounded() / 1000)",
+        ])
     }
 
     static func metadata(_ action: Action, _ name: String) -> Logger.Metadata {

@@ -9,7 +9,7 @@ extension Controller {
         guard !isStopping else { throw RequestError(.shuttingDown, "dispo is shutting down; try again shortly") }
         let parsed = try RequestTarget.parse(target)
         guard let desired else {
-            throw RequestError(.shuttingDown, "no valid config is in force yet; fix the config (dispo status shows why)")
+            throw RequestError(.unavailable, "no valid config is in force yet; fix the config (dispo status shows why)")
         }
         let handout = try await broker.request(parsed, source: source, desired: desired)
         activity.handedOut(handout)

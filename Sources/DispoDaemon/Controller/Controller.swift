@@ -126,6 +126,7 @@ public actor Controller {
         }
         lastPlan = result.plan
         await trackCycle(result)
+        if let report = try? await status() { activity.metrics.update(from: report) }
         if let wake = await reconciler.nextWake(result.plan) { schedule(at: wake) }
     }
 

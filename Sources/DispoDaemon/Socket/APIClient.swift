@@ -1,3 +1,4 @@
+public import DispoEngine
 import FlyingFox
 import FlyingSocks
 public import Foundation
@@ -10,14 +11,24 @@ public enum APIClient {
         public var body: Data
     }
 
-    /// True when something accepts connections on `path`.
+    /// The daemon refused: its HTTP status and the message of its `{"error": "..."}` body.
+    public struct Refusal: Error, Sendable, CustomStringConvertible {
+        public var status: Int
+        public var message: String
+
+        public var description: String { message }
+    }
+
+    /// True when something accepts connections on `path` and answers `GET /v1/ping`.
     public static func isServing(_ path: String) async -> Bool {
         guard FileManager.default.fileExists(atPath: path) else { return false }
-        return (try? await send("GET", "/v1/status", socket: path)) != nil
+        return (try? await send("GET", "/v1/ping", socket: path)) != nil
     }
 
     /// Sends one request and waits for the whole reply.
-    public static func send(_ method: String, _ target: String, body: Data = Data(), socket path: String)
+    public static func send(
+        _ method: String, _ target: String, body: Data = Data(), socket path: String
+    )
         async throws -> Reply
     {
         var client = HTTPClient()
@@ -26,5 +37,40 @@ public enum APIClient {
             headers: [.contentType: "application/json", .host: "localhost", .connection: "close"], body: body)
         let response = try await client.sendHTTPRequest(request, to: sockaddr_un.unix(path: path))
         return Reply(status: response.statusCode.code, body: try await response.bodyData)
+    }
+
+    /// `POST /v1/disposables`: hands out a disposable. Throws a ``Refusal`` when the daemon says no, or the
+    /// transport's error when it does not answer.
+    public static func request(target: String?, source: String?, socket path: String) async throws -> Handout {
+        let body = try JSONEncoder().encode(RequestBody(target: target, source: source))
+        let reply = try await send("POST", "/v1/disposables", body: body, socket: path)
+        guard reply.status == 201 else { throw refusal(reply) }
+        do {
+            return try JSONDecoder().decode(Handout.self, from: reply.body)
+        } catch {
+            throw Refusal(status: reply.status, message: "the daemon's answer is not a disposable: \(text(reply.body))")
+        }
+    }
+
+    /// `DELETE /v1/disposables/NAME`: ends an unnamed disposable.
+    public static func release(_ name: String, socket path: String) async throws {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/")
+        let escaped = name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
+        let reply = try await send("DELETE", "/v1/disposables/" + escaped, socket: path)
+        guard reply.status == 200 else { throw refusal(reply) }
+    }
+
+    /// The daemon's message from an error body, or the body itself.
+    static func refusal(_ reply: Reply) -> Refusal {
+        struct ErrorBody: Decodable { var error: String }
+        let message =
+            (try? JSONDecoder().decode(ErrorBody.self, from: reply.body))?.error
+            ?? "the daemon answered \(reply.status): \(text(reply.body))"
+        return Refusal(status: reply.status, message: message)
+    }
+
+    private static func text(_ data: Data) -> String {
+        String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -7,8 +7,13 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// The HTTP/1.1 JSON API on the daemon's Unix socket (mode 0660): `GET /v1/status`, `GET /v1/plan`.
+/// The HTTP/1.1 JSON API on the daemon's Unix socket (mode 0660): `POST /v1/disposables`,
+/// `DELETE /v1/disposables/NAME`, `GET /v1/status`, `GET /v1/plan`, `GET /v1/ping`, `GET /metrics`
+/// (see ``APIRouter``).
 public struct APIServer: Service {
+    /// The largest refused body still read (and thrown away) after the answer, so that the client sees the 413.
+    static let discardLimit = 1024 * 1024
+
     let path: String
     let group: String?
     let controller: Controller
@@ -23,8 +28,7 @@ public struct APIServer: Service {
 
     public func run() async throws {
         try SocketPath.prepare(path)
-        let server = HTTPServer(address: sockaddr_un.unix(path: path), timeout: 15, logger: .disabled)
-        await routes(server)
+        let server = Self.makeServer(path: path, controller: controller)
         defer { unlink(path) }
         let stopping = StopFlag()
         do {
@@ -45,22 +49,14 @@ public struct APIServer: Service {
         }
     }
 
-    func routes(_ server: HTTPServer) async {
-        let controller = self.controller
-        await server.appendRoute("GET /v1/status") { _ in
-            do {
-                return try JSONResponse.ok(await controller.status())
-            } catch {
-                return JSONResponse.error(.serviceUnavailable, "\(error)")
-            }
-        }
-        await server.appendRoute("GET /v1/plan") { _ in
-            do {
-                return try JSONResponse.ok(DiffReport(await controller.currentPlan()))
-            } catch {
-                return JSONResponse.error(.serviceUnavailable, "\(error)")
-            }
-        }
+    /// The HTTP server on `path`. Bodies up to ``RequestBody/maxBytes`` are read before routing; longer ones are
+    /// refused (413) unread, and then discarded up to ``discardLimit`` so the client can read the answer, while a
+    /// longer one ends the connection. A request may take up to an hour (a cold start waits for readiness).
+    static func makeServer(path: String, controller: Controller) -> HTTPServer {
+        let configuration = HTTPServer.Configuration(
+            address: sockaddr_un.unix(path: path), timeout: 3600, sharedRequestBufferSize: RequestBody.maxBytes,
+            sharedRequestReplaySize: discardLimit, logger: .disabled)
+        return HTTPServer(config: configuration, handler: APIRouter(controller: controller))
     }
 }
 

@@ -93,8 +93,15 @@ struct ActionRunner: Sendable {
         try await host.updateHostMetadata([key: String(clock.now())])
     }
 
+    /// Records a released dispid, and forgets ones released more than 7 days ago (they may be reused).
     private func markReleased(_ dispid: Int) async throws(HostError) {
-        try await host.updateHostMetadata([HostMetadataKey.releasedPrefix + String(dispid): String(clock.now())])
+        let now = clock.now()
+        var update: [String: String?] = [HostMetadataKey.releasedPrefix + String(dispid): String(now)]
+        let released = DispidAllocator.released(try await host.snapshot().metadata)
+        for (old, at) in released where now - at >= DispidAllocator.reuseWindow && old != dispid {
+            update[HostMetadataKey.releasedPrefix + String(old)] = .some(nil)
+        }
+        try await host.updateHostMetadata(update)
     }
 
     private func removeQuietly(_ name: String, dispid: Int?) async {

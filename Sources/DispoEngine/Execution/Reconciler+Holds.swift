@@ -1,11 +1,16 @@
 /// Names the broker works on: the planner leaves them alone while held, and dispids in use are not reused.
 extension Reconciler {
-    /// Marks a domain as being worked on outside the reconciler (a hand-out, a release, a cold start).
-    public func hold(_ name: String) {
+    /// Marks a domain as being worked on outside the reconciler (a hand-out, a release, a cold start);
+    /// false when it is already held or in flight (someone else works on it).
+    @discardableResult
+    public func hold(_ name: String) -> Bool {
+        guard !inFlight.contains(name) else { return false }
         inFlight.insert(name)
         holds.insert(name)
+        return true
     }
 
+    /// Ends a hold taken by ``hold(_:)`` (only the holder calls it).
     public func unhold(_ name: String) {
         guard holds.remove(name) != nil else { return }
         inFlight.remove(name)

@@ -71,7 +71,7 @@ public struct Broker: Sendable {
                 await discard(domain.name)
                 continue
             }
-            await reconciler?.hold(domain.name)
+            if let reconciler, await !reconciler.hold(domain.name) { continue }
             defer { Task { [reconciler] in await reconciler?.unhold(domain.name) } }
             let claimed = try await hostCall { () throws(HostError) in
                 try await host.updateMetadata(domain.name, [MetadataKey.stage: Stage.requested.rawValue],
@@ -106,7 +106,7 @@ public struct Broker: Sendable {
                 throw RequestError(.hostFailed, "no free dispid after \(DispidAllocator.draws) draws; release some disposables")
             }
             let name = DispidAllocator.name(dispid)
-            await reconciler?.hold(name)
+            if let reconciler, await !reconciler.hold(name) { continue }
             defer { Task { [reconciler] in await reconciler?.unhold(name) } }
             var metadata = ActionRunner.metadata(role: .unnamed, template: template, revision: revision, dispid: dispid,
                 now: clock.now())
@@ -148,7 +148,9 @@ public struct Broker: Sendable {
         case .unnamed, .none:
             break
         }
-        await reconciler?.hold(name)
+        if let reconciler, await !reconciler.hold(name) {
+            throw RequestError(.notReleasable, "\(name) is being worked on right now; try again")
+        }
         defer { Task { [reconciler] in await reconciler?.unhold(name) } }
         try await hostCall { () throws(HostError) in
             if domain.power == .paused { try await host.unpause(name) }

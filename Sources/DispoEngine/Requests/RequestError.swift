@@ -14,6 +14,8 @@ public struct RequestError: Error, Sendable, CustomStringConvertible {
         public static let notReleasable = Code(name: "not-releasable", httpStatus: 409)
         /// The daemon is stopping (503).
         public static let shuttingDown = Code(name: "shutting-down", httpStatus: 503)
+        /// The daemon cannot serve yet: no valid config is in force (503).
+        public static let unavailable = Code(name: "unavailable", httpStatus: 503)
         /// The host failed (500).
         public static let hostFailed = Code(name: "host-failed", httpStatus: 500)
     }

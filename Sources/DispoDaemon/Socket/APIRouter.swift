@@ -1,0 +1,145 @@
+import DispoEngine
+import DispoHost
+import FlyingFox
+import Foundation
+
+/// Routes the socket API's requests: the endpoints, 404 for unknown paths, 405 (with `Allow`) for a wrong method
+/// on a known path, 503 for everything once the controller is stopping. Errors are `{"error": "message"}`.
+struct APIRouter: HTTPHandler {
+    let controller: Controller
+
+    /// The API's paths; each answers one method.
+    enum Endpoint: Equatable {
+        case disposables
+        case disposable(String)
+        case status
+        case plan
+        case ping
+        case metrics
+
+        init?(path: String) {
+            let prefix = "/v1/disposables/"
+            switch path {
+            case "/v1/disposables", prefix: self = .disposables
+            case "/v1/status": self = .status
+            case "/v1/plan": self = .plan
+            case "/v1/ping": self = .ping
+            case "/metrics": self = .metrics
+            default:
+                guard path.hasPrefix(prefix) else { return nil }
+                let name = String(path.dropFirst(prefix.count))
+                guard !name.contains("/") else { return nil }
+                self = .disposable(name)
+            }
+        }
+
+        var method: HTTPMethod {
+            switch self {
+            case .disposables: return .POST
+            case .disposable: return .DELETE
+            case .status, .plan, .ping, .metrics: return .GET
+            }
+        }
+    }
+
+    static let routes =
+        "POST /v1/disposables, DELETE /v1/disposables/NAME, GET /v1/status, GET /v1/plan, "
+        + "GET /v1/ping, GET /metrics"
+
+    func handleRequest(_ request: HTTPRequest) async -> HTTPResponse {
+        guard let endpoint = Endpoint(path: request.path) else {
+            return JSONResponse.error(.notFound, "no route \(request.path); the routes are \(Self.routes)")
+        }
+        if await controller.isStopping {
+            return JSONResponse.error(.serviceUnavailable, "dispo is shutting down; try again shortly")
+        }
+        guard request.method == endpoint.method else {
+            var response = JSONResponse.error(
+                .methodNotAllowed,
+                "\(request.method.rawValue) is not allowed on \(request.path); use \(endpoint.method.rawValue)")
+            response.headers[HTTPHeader("Allow")] = endpoint.method.rawValue
+            return response
+        }
+        do {
+            return try await respond(to: endpoint, request)
+        } catch let failure as APIFailure {
+            return failure.response
+        } catch {
+            return JSONResponse.error(.internalServerError, "\(error)")
+        }
+    }
+
+    private func respond(to endpoint: Endpoint, _ request: HTTPRequest) async throws -> HTTPResponse {
+        switch endpoint {
+        case .ping:
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: Self.pong)
+        case .disposables:
+            let body = try await RequestBody.read(request)
+            let handout = try await APIFailure.wrap { () throws(RequestError) in
+                let parsed = try RequestBody.parse(body)
+                return try await controller.request(target: parsed.target, source: parsed.source)
+            }
+            return try JSONResponse.ok(handout, status: .created)
+        case .disposable(let name):
+            try await APIFailure.wrap { () throws(RequestError) in try await controller.release(name) }
+            return try JSONResponse.ok(["released": name])
+        case .status:
+            let report = try await APIFailure.wrapHost { () throws(HostError) in try await controller.status() }
+            return try JSONResponse.ok(report)
+        case .plan:
+            let plan = try await APIFailure.wrapHost { () throws(HostError) in try await controller.currentPlan() }
+            return try JSONResponse.ok(DiffReport(plan))
+        case .metrics:
+            if let report = try? await controller.status() { controller.metrics.update(from: report) }
+            return HTTPResponse(
+                statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: Data(controller.metrics.exposition().utf8))
+        }
+    }
+
+    static let pong = Data("{\"ok\":true}\n".utf8)
+}
+
+/// An API error: the status and the message of `{"error": "..."}`.
+struct APIFailure: Error {
+    var status: HTTPStatusCode
+    var message: String
+
+    init(_ status: HTTPStatusCode, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    /// A request error with its code's status (400, 404, 409, 500, 503).
+    init(_ error: RequestError) {
+        let status: HTTPStatusCode =
+            switch error.code.httpStatus {
+            case 400: .badRequest
+            case 404: .notFound
+            case 409: .conflict
+            case 503: .serviceUnavailable
+            case 500: .internalServerError
+            default: HTTPStatusCode(error.code.httpStatus, phrase: error.code.name)
+            }
+        self.init(status, error.message)
+    }
+
+    var response: HTTPResponse { JSONResponse.error(status, message) }
+
+    static func wrap<Value>(_ body: () async throws(RequestError) -> Value) async throws(APIFailure) -> Value {
+        do {
+            return try await body()
+        } catch {
+            throw APIFailure(error)
+        }
+    }
+
+    /// A host that cannot be read answers 500.
+    static func wrapHost<Value>(_ body: () async throws(HostError) -> Value) async throws(APIFailure) -> Value {
+        do {
+            return try await body()
+        } catch {
+            throw APIFailure(.internalServerError, error.description)
+        }
+    }
+}
