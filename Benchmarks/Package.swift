@@ -63,5 +63,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/QubesWorkload"),
+
+        // Controller overhead of a preloaded hand-out through the socket (POST minus a bare round trip).
+        .executableTarget(
+            name: "HandoutLatency",
+            dependencies: [
+                .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoSim", package: "dispo"),
+                .product(name: "DispoEngine", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/HandoutLatency"),
     ]
 )

@@ -62,4 +62,9 @@ public struct Template: Sendable, Hashable {
         self.volatile = volatile
         self.revision = revision
     }
+
+    /// The files `revision: auto` fingerprints: kernel, ramdisk and disk sources.
+    public var revisionFiles: [String] {
+        [kernel, ramdisk].compactMap { $0 } + disks.map(\.source)
+    }
 }

@@ -76,8 +76,7 @@ public struct Revisions: Sendable, Hashable {
     public static func compute(_ desired: DesiredState, host: any Host) async -> Revisions {
         var fingerprints: [String: String] = [:]
         for template in desired.templates.values where template.revision == .auto {
-            let files = [template.kernel, template.ramdisk].compactMap { $0 } + template.disks.map(\.source)
-            fingerprints[template.name] = await host.fingerprint(files: files)
+            fingerprints[template.name] = await host.fingerprint(files: template.revisionFiles)
         }
         return compute(desired) { fingerprints[$0.name] ?? "" }
     }

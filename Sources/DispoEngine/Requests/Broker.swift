@@ -166,9 +166,14 @@ public struct Broker: Sendable {
         try? await ActionRunner(host: host, clock: clock).destroy(name: name)
     }
 
+    /// The current revision of one disposable template's spec (only its template's files are fingerprinted).
     private func revision(of template: String, in desired: DesiredState) async -> String {
-        if let reconciler { return await reconciler.revisions(desired).disposableTemplates[template] ?? "" }
-        return await Revisions.compute(desired, host: host).disposableTemplates[template] ?? ""
+        guard let spec = desired.spec(forDisposableTemplate: template) else { return "" }
+        var fingerprint = ""
+        if spec.template.revision == .auto {
+            fingerprint = await host.fingerprint(files: spec.template.revisionFiles)
+        }
+        return Digest.revision(of: spec, fingerprint: fingerprint)
     }
 
     private func hostCall<Value>(_ body: () async throws(HostError) -> Value) async throws(RequestError) -> Value {
