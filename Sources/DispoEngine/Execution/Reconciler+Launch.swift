@@ -9,16 +9,8 @@ extension Reconciler {
     public func launch(_ desired: DesiredState, onJobDone: @escaping @Sendable () -> Void) async throws(HostError)
         -> LaunchResult
     {
-        let snapshot = try await host.snapshot()
-        let input = try await input(desired, snapshot: snapshot)
-        let plan = Planner.plan(input)
-        onEvent(.planned(plan))
+        let (snapshot, input, plan) = try await planAndRelabel(desired)
         let runner = ActionRunner(host: host, clock: clock)
-        for name in plan.adoptions {
-            guard let domain = snapshot.domain(named: name) else { continue }
-            try await runner.adopt(domain)
-            onEvent(.adopted(name))
-        }
         var runnable = plan.runnable.filter { !inFlight.contains($0.name ?? "") }
         if options.slowStart {
             var allowed: [String: Int] = [:]

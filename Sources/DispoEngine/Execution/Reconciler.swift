@@ -59,6 +59,18 @@ public actor Reconciler {
     /// One pass: snapshot, plan, relabel adopted preloads, run the runnable actions wave by wave.
     /// Returns the plan and how many actions ran.
     public func pass(_ desired: DesiredState) async throws(HostError) -> (Plan, Int) {
+        let (snapshot, input, plan) = try await planAndRelabel(desired)
+        let runnable = limitBySlowStart(plan.runnable)
+        var ran = 0
+        let waves = Dictionary(grouping: runnable, by: \.wave)
+        for wave in waves.keys.sorted() {
+            ran += await run(waves[wave] ?? [], desired: desired, revisions: input.revisions, snapshot: snapshot)
+        }
+        return (plan, ran + plan.adoptions.count)
+    }
+
+    /// Snapshot, plan, and relabel the preloads unpaused outside dispo (the start of every pass).
+    func planAndRelabel(_ desired: DesiredState) async throws(HostError) -> (HostSnapshot, PlanInput, Plan) {
         let snapshot = try await host.snapshot()
         let input = try await input(desired, snapshot: snapshot)
         let plan = Planner.plan(input)
@@ -69,13 +81,7 @@ public actor Reconciler {
             try await runner.adopt(domain)
             onEvent(.adopted(name))
         }
-        let runnable = limitBySlowStart(plan.runnable)
-        var ran = 0
-        let waves = Dictionary(grouping: runnable, by: \.wave)
-        for wave in waves.keys.sorted() {
-            ran += await run(waves[wave] ?? [], desired: desired, revisions: input.revisions, snapshot: snapshot)
-        }
-        return (plan, ran + plan.adoptions.count)
+        return (snapshot, input, plan)
     }
 
     /// When a back-off or refill delay that the plan waits for ends (nil: nothing worth waiting for).
