@@ -1,7 +1,7 @@
 # dispo — common tasks. `make demo` and `make test` work on a fresh Debian 12 machine with Swift.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev
+DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev libyajl-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 
@@ -58,3 +58,9 @@ format:
 
 clean:
 	rm -rf .build
+
+## e2e: real Xen 4.17 + Linux dom0 under QEMU (TCG); dom0 runs e2e/scenario.sh against `dispo --host xen`
+## and the PASS/FAIL lines come back on the serial console (see e2e/README.md; cache in .e2e-cache/)
+.PHONY: e2e
+e2e:
+	e2e/run.sh

@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "DispoSim", targets: ["DispoSim"]),
         .library(name: "DispoDaemon", targets: ["DispoDaemon"]),
         .library(name: "DispoWatch", targets: ["DispoWatch"]),
+        .library(name: "DispoXen", targets: ["DispoXen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +29,7 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
         // libxenlight, libxenstore, libxentoollog (and libyajl for libxl's JSON generator).
+        .systemLibrary(name: "CXenLight", pkgConfig: "xenlight", providers: [.apt(["libxen-dev", "libyajl-dev"])]),
 
         // YAML nodes with line/column marks, on libyaml's event API.
         .target(name: "DispoYAML", dependencies: ["CYAML"]),
@@ -54,6 +56,7 @@ let package = Package(
             ]
         ),
         // The real Xen backend (`--host xen`): libxenlight and xenstore on a dedicated thread.
+        .target(name: "DispoXen", dependencies: ["CXenLight", "DispoHost", "DispoConfig"]),
         // The config directory watcher: libinotifytools on a dedicated thread, debounced ticks as an AsyncStream.
         .target(name: "DispoWatch", dependencies: ["CInotifyTools"]),
         // The command-line interface (library so tests can reach the commands).
@@ -65,6 +68,7 @@ let package = Package(
                 "DispoSim",
                 "DispoDaemon",
                 "DispoWatch",
+                "DispoXen",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -81,6 +85,7 @@ let package = Package(
         .testTarget(name: "DispoYAMLTests", dependencies: ["DispoYAML"]),
         .testTarget(name: "DispoWatchTests", dependencies: ["DispoWatch", "DispoTestKit"]),
         .testTarget(name: "DispoSimTests", dependencies: ["DispoSim", "DispoTestKit"]),
+        .testTarget(name: "DispoXenTests", dependencies: ["DispoXen", "CXenLight", "DispoTestKit"]),
         .testTarget(
             name: "DispoDaemonTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DispoHost
 import DispoSim
+import DispoXen
 
 /// Opens the host `--host` names.
 enum HostFactory {
@@ -20,7 +21,11 @@ enum HostFactory {
                     "no Xen control domain found (/proc/xen/capabilities does not say control_d); "
                         + "run dispo in dom0, or use --host sim:PATH for the simulated host")
             }
-            throw failure("the xen backend is not available in this build of dispo; use --host sim:PATH")
+            do {
+                return try XenHost()
+            } catch {
+                throw failure(error.description)
+            }
         }
     }
 }

@@ -1,0 +1,119 @@
+public import DispoConfig
+public import DispoHost
+
+extension XenHost {
+    /// Returns once the guest is ready: running when `readiness` is nil, else once it has written a non-empty
+    /// value at `/local/domain/<domid>/<readiness.xenstore>`.
+    ///
+    /// The key is watched (`xs_watch` on the watch thread), not polled, together with `@releaseDomain`, so a
+    /// guest that crashes or powers off while starting fails the wait at once (``HostError/Code/operationFailed``)
+    /// instead of running into the timeout (``HostError/Code/timeout``). A paused domain with no readiness key
+    /// is ``HostError/Code/invalidState`` (unpause it first).
+    public func waitReady(_ name: String, readiness: Readiness?, timeout: Interval) async throws(HostError) {
+        try Self.validate(name)
+        let key = readiness?.xenstore
+        let first = try await worker.run { session throws(HostError) in try session.readiness(of: name, key: key) }
+        guard case .waiting(let domid) = first, let key else { return }
+        let path = XenstorePaths.guest(domid, key: key)
+
+        let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let subscription = watcher.subscribe([path, XenstorePaths.releaseDomain]) { _ in tick.yield() }
+        let timer = Task {
+            try? await Task.sleep(for: timeout.duration)
+            tick.finish()
+        }
+        defer {
+            watcher.unsubscribe(subscription)
+            timer.cancel()
+            tick.finish()
+        }
+        tick.yield()  // check once after subscribing: the key may have been written in between
+        for await _ in ticks {
+            let check = try await worker.run { session throws(HostError) in
+                try session.readiness(of: name, key: key, domid: domid)
+            }
+            if case .ready = check { return }
+        }
+        if Task.isCancelled {
+            throw HostError(.operationFailed, domain: name, "stopped waiting for readiness (cancelled)")
+        }
+        let last = try await worker.run { session throws(HostError) in
+            try session.readiness(of: name, key: key, domid: domid)
+        }
+        if case .ready = last { return }
+        throw HostError(.timeout, domain: name, "not ready after \(timeout) (the guest did not write \(path))")
+    }
+
+    /// Domain events, from xenstore watches rather than polling: `@releaseDomain` (a domain shut down, crashed
+    /// or was destroyed), `@introduceDomain` (a domain was created) and dispo's records (`/dispo/domains`). Each
+    /// burst of watch firings takes one snapshot, compared with the previous one (``EventDiff``): `.shutdown` /
+    /// `.crashed` per domain, `.unpaused` when a paused domain is seen running, `.changed` for anything else.
+    ///
+    /// Xen signals no pause or unpause: those are found by the next snapshot (the controller's periodic resync).
+    /// Ends when the consumer stops iterating.
+    public func events() -> AsyncStream<HostEvent> {
+        let watcher = self.watcher
+        let paths = [XenstorePaths.releaseDomain, XenstorePaths.introduceDomain, self.paths.domains]
+        return AsyncStream { continuation in
+            let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            let subscription = watcher.subscribe(paths) { _ in tick.yield() }
+            tick.yield()  // the baseline
+            let task = Task {
+                var previous: [EventDiff.Summary]?
+                for await _ in ticks {
+                    guard let snapshot = try? await self.snapshot() else { continue }
+                    let current = snapshot.domains.map(EventDiff.Summary.init)
+                    if let previous {
+                        for event in EventDiff.events(from: previous, to: current) { continuation.yield(event) }
+                    }
+                    previous = current
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in
+                watcher.unsubscribe(subscription)
+                tick.finish()
+                task.cancel()
+            }
+        }
+    }
+
+    /// ``FileFingerprint`` of `files` (size, mtime, inode; missing files count), computed off the pool.
+    public func fingerprint(files: [String]) async -> String {
+        (try? await offload("dispo-xen-stat") { FileFingerprint.fingerprint(files) }) ?? ""
+    }
+}
+
+/// Where a guest is on its way to ready.
+enum ReadyCheck: Sendable {
+    case ready
+    /// Not yet; the domain's id (to watch its readiness key).
+    case waiting(UInt32)
+}
+
+extension XenSession {
+    /// Checks the domain `name` (which must still be `domid` when given): ready, not yet, or failed.
+    func readiness(of name: String, key: String?, domid expected: UInt32? = nil) throws(HostError) -> ReadyCheck {
+        guard let domid = libxl.domid(of: name), let domain = libxl.domain(domid) else {
+            if expected == nil { throw HostError(.notFound, domain: name, "no such domain") }
+            throw HostError(.operationFailed, domain: name, "was destroyed while starting")
+        }
+        if let expected, expected != domid {
+            throw HostError(.operationFailed, domain: name, "was destroyed (and another made with its name) while starting")
+        }
+        switch domain.flags.power {
+        case .crashed:
+            throw HostError(.operationFailed, domain: name, "crashed while starting")
+        case .halted:
+            throw HostError(.operationFailed, domain: name, "powered off while starting")
+        case .paused where key == nil:
+            throw HostError(.invalidState, domain: name, "is paused; unpause it before waiting for it")
+        case .running, .paused:
+            break
+        }
+        guard let key else { return .ready }
+        let value = try metadata.store.read(XenstorePaths.guest(domid, key: key))
+        if let value, !value.isEmpty { return .ready }
+        return .waiting(domid)
+    }
+}

@@ -1,0 +1,153 @@
+import DispoConfig
+public import DispoHost
+import Foundation
+
+/// The real Xen backend (`--host xen`): domains through libxenlight, dispo's records in xenstore.
+///
+/// - Every blocking libxl and xenstore call runs on one dedicated thread (`dispo-xen`) that owns the libxl
+///   context; watches run on a second one (`dispo-xs-watch`) with its own xenstore connection.
+/// - Records: `/dispo/domains/<name>/<key>` and `/dispo/host/<key>` (see ``XenstorePaths``), owned by dom0 with
+///   no access for guests (`n0`), written before a domain is created.
+/// - Files a domain owns (snapshot copies, volatile disks) live in `<stateDirectory>/<name>/` and go with it.
+/// - dispo touches only domains whose record says `owner=dispo` and whose UUID matches the record's.
+public final class XenHost: DispoHost.Host {
+    /// How to open the host.
+    public struct Options: Sendable {
+        /// Where each domain's own disk files go (`<stateDirectory>/<name>/`); created as needed, mode 0700.
+        public var stateDirectory: String
+        /// The xenstore node holding dispo's records.
+        public var xenstoreRoot: String
+        /// Whether libxl's error messages are also printed on stderr (they are always kept for error messages).
+        public var echoLibxlErrors: Bool
+        /// Receives warnings (e.g. a snapshot disk copied in full because the filesystem cannot reflink).
+        public var warn: @Sendable (String) -> Void
+
+        public init(
+            stateDirectory: String = "/var/lib/dispo/disks", xenstoreRoot: String = "/dispo",
+            echoLibxlErrors: Bool = true, warn: @escaping @Sendable (String) -> Void = XenHost.printWarning
+        ) {
+            self.stateDirectory = stateDirectory
+            self.xenstoreRoot = xenstoreRoot
+            self.echoLibxlErrors = echoLibxlErrors
+            self.warn = warn
+        }
+    }
+
+    /// The options the host was opened with.
+    public let options: Options
+    let paths: XenstorePaths
+    let worker: XenWorker
+    let watcher: XenstoreWatcher
+
+    /// Opens libxenlight and xenstore; throws ``HostError/Code/unavailable`` with what to do when either cannot
+    /// be opened (not a dom0, not root, xenstored not running).
+    public init(options: Options = Options()) throws(HostError) {
+        let paths = XenstorePaths(root: options.xenstoreRoot)
+        let echo = options.echoLibxlErrors
+        worker = try XenWorker { () throws(HostError) -> XenSession in
+            let libxl = try Libxl(echoErrors: echo)
+            let metadata = MetadataStore(store: try Xenstore(), paths: paths)
+            try metadata.prepare()
+            return XenSession(libxl: libxl, metadata: metadata)
+        }
+        watcher = try XenstoreWatcher()
+        self.options = options
+        self.paths = paths
+    }
+
+    deinit {
+        worker.stop()
+        watcher.stop()
+    }
+
+    public var backend: String { "xen" }
+    public var location: String { "xen" }
+
+    /// Prints `dispo: warning: MESSAGE` on stderr.
+    public static func printWarning(_ message: String) {
+        FileHandle.standardError.write(Data("dispo: warning: \(message)\n".utf8))
+    }
+
+    /// All domains but dom0 (`libxl_list_domain`, one call) with their names and dispo's records, plus records
+    /// without a domain (as halted, domid -1; see ``SnapshotAssembly``); free memory from
+    /// `libxl_get_free_memory`, total from `libxl_get_physinfo`; host-wide metadata.
+    public func snapshot() async throws(HostError) -> HostSnapshot {
+        try await worker.run { session throws(HostError) in
+            let live = try session.libxl.domains()
+            let records = try session.metadata.domains()
+            let host = try session.metadata.host()
+            let free = try session.libxl.freeMemoryKiB()
+            let total = try session.libxl.totalMemoryKiB()
+            return HostSnapshot(
+                domains: SnapshotAssembly.domains(live: live, metadata: records), freeMemory: Size(kibibytes: free),
+                totalMemory: Size(kibibytes: total), metadata: host)
+        }
+    }
+
+    /// Merges `values` into the record of `name` (in a xenstore transaction); refused without `owner=dispo`.
+    public func updateMetadata(_ name: String, _ values: [String: String?]) async throws(HostError) {
+        try Self.validate(name)
+        _ = try await worker.run { session throws(HostError) in try session.metadata.merge(name, values) }
+    }
+
+    /// Atomic: the check and the writes happen in one xenstore transaction (retried on conflict).
+    public func updateMetadata(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
+        async throws(HostError) -> Bool
+    {
+        try Self.validate(name)
+        return try await worker.run { session throws(HostError) in
+            try session.metadata.merge(name, values, ifMatching: expected)
+        }
+    }
+
+    /// Merges `values` into `/dispo/host` (in a xenstore transaction).
+    public func updateHostMetadata(_ values: [String: String?]) async throws(HostError) {
+        try await worker.run { session throws(HostError) in try session.metadata.mergeHost(values) }
+    }
+
+    /// The directory of the files `name` owns.
+    func directory(of name: String) -> String { options.stateDirectory + "/" + name }
+
+    /// Refuses names that could escape the state directory or are not names at all.
+    static func validate(_ name: String) throws(HostError) {
+        guard !name.isEmpty, name.utf8.count <= 64, !name.contains("/"), name != ".", name != ".." else {
+            throw HostError(.notFound, domain: name, "not a valid domain name")
+        }
+    }
+}
+
+extension XenSession {
+    /// The domain named `name` (nil when only its record exists) and dispo's record of it.
+    ///
+    /// ``HostError/Code/notFound`` when neither exists; ``HostError/Code/notOwned`` when the record is missing,
+    /// lacks `owner=dispo`, or names another UUID than the live domain's.
+    func owned(_ name: String) throws(HostError) -> (domain: LiveDomain?, entry: MetadataEntry) {
+        let entry = try metadata.entry(name)
+        let live = libxl.domid(of: name).flatMap { libxl.domain($0) }
+        guard let entry else {
+            if live != nil {
+                throw HostError(.notOwned, domain: name, "dispo did not make this domain (no record); it leaves it alone")
+            }
+            throw HostError(.notFound, domain: name, "no such domain")
+        }
+        guard entry.isOwned else {
+            throw HostError(.notOwned, domain: name, "its record lacks owner=dispo; dispo leaves it alone")
+        }
+        if let live, !entry.describes(live) {
+            throw HostError(
+                .notOwned, domain: name,
+                "the domain with this name has UUID \(live.uuid), not \(entry.uuid) that dispo made; dispo leaves it alone")
+        }
+        return (live, entry)
+    }
+
+    /// The live domain `name` that dispo made, in one of `allowed` power states.
+    func ownedLive(_ name: String, in allowed: Set<PowerState>, to verb: String) throws(HostError) -> LiveDomain {
+        let (domain, _) = try owned(name)
+        let power = domain?.flags.power ?? .halted
+        guard let domain, allowed.contains(power) else {
+            throw HostError(.invalidState, domain: name, "cannot \(verb) a \(power.rawValue) domain")
+        }
+        return domain
+    }
+}

@@ -1,0 +1,684 @@
+#!/bin/sh
+# e2e/scenario.sh — the end-to-end scenario, run inside dom0 by /init (installed as /e2e/scenario.sh).
+#
+# Each check prints `PASS NAME` or `FAIL NAME REASON` on the console, judged from what Xen says (`xl list`,
+# xenstore) and not only from dispo's own words. Measurements are printed as `MEASURE|key|seconds|note`.
+# At the end everything is printed again between E2E-RESULTS-BEGIN and E2E-RESULTS-END (the host harness
+# reads that block, so a kernel message cutting into a line on the console cannot spoil the count).
+# Exit status: 0 when every check passed.
+#
+# What the checks expect from dispo's xen backend (see e2e/README.md):
+#   - metadata under $E2E_XS_DOMAINS (default /dispo/domains), one directory per domain, keyed by the
+#     domain's name, uuid or domid, with the keys owner, role, stage (DESIGN.md), dom0-only permissions;
+#   - the controller's socket at /run/dispo/dispo.sock (the default as root).
+
+[ -f /e2e/env ] && . /e2e/env
+export PATH=/usr/local/bin:/usr/lib/xen-4.17/bin:/bin:/sbin:/usr/bin:/usr/sbin
+# a crash of dispo prints a backtrace (the Swift runtime's backtracer, copied into the initramfs)
+BT=/usr/libexec/swift/linux/swift-backtrace-static
+[ -x $BT ] && export SWIFT_BACKTRACE="enable=yes,interactive=no,color=no,swift-backtrace=$BT"
+CFG=/etc/dispo
+CFGFILE=$CFG/e2e.yaml
+XSD=${E2E_XS_DOMAINS:-/dispo/domains}
+XSR=${XSD%/*}
+DVM=e2e-dvm
+COLD=e2e-cold
+NAMED=e2e-named
+BYHAND=byhand
+SOCK=/run/dispo/dispo.sock
+POLL=${E2E_POLL:-1}
+W=/run/e2e
+mkdir -p $W /var/log
+RES=$W/results
+MEAS=$W/measure
+SNAP=$W/snap
+WATCH_LOG=/var/log/dispo-watch.log
+: > $RES
+: > $MEAS
+NOBACKEND=""
+WATCH_PID=""
+
+# ---------------------------------------------------------------------------------------------- helpers
+upsec() { cut -d. -f1 /proc/uptime; }
+DEADLINE=$(($(upsec) + ${E2E_T_SCENARIO:-420}))
+now() { e2e-now; }
+elapsed() { awk -v a="$1" -v b="$(e2e-now)" 'BEGIN { printf "%.3f", b - a }'; }
+oneline() { tr '\n\t' '  ' | sed 's/  */ /g; s/ $//'; }
+info() { echo "  info: $*"; }
+pass() {
+    echo "PASS $1"
+    echo "PASS $1" >> $RES
+}
+fail() {
+    name=$1
+    shift
+    reason=$(echo "$*" | oneline)
+    echo "FAIL $name $reason"
+    echo "FAIL $name $reason" >> $RES
+    diag
+}
+diag() {
+    [ -n "$E2E_QUIET_DIAG" ] && return
+    echo "  | --- xl list"
+    xl list 2>&1 | sed 's/^/  | /'
+    snapshot
+    echo "  | --- NAME DOMID STATE METADATA-KEY ROLE STAGE OWNER"
+    sed 's/^/  | /' $SNAP
+    echo "  | --- xenstore-ls $XSR"
+    xenstore-ls "$XSR" 2>&1 | head -n 40 | sed 's/^/  | /'
+    echo "  | --- guest consoles (last line each; last 8 lines of those that never got ready)"
+    for f in /var/log/xen/console/guest-*.log; do
+        [ -f "$f" ] || continue
+        if grep -q E2E-GUEST-READY "$f"; then
+            echo "  | ${f##*/guest-}: $(tail -n 1 "$f" | cut -c1-150)"
+        else
+            echo "  | ${f##*/guest-}: (never ready)"
+            tail -n 8 "$f" | cut -c1-150 | sed 's/^/  |     /'
+        fi
+    done
+    if [ -s $WATCH_LOG ]; then
+        echo "  | --- tail $WATCH_LOG"
+        tail -n 12 $WATCH_LOG | sed 's/^/  | /'
+    fi
+}
+measure() { # KEY SECONDS NOTE
+    m_v=$(awk -v x="$2" 'BEGIN { if (x ~ /^[0-9.]+$/) printf (x < 0.1 ? "%.4f" : "%.3f"), x; else print x }')
+    echo "MEASURE|$1|$m_v|$3" >> $MEAS
+    echo "  measure: $1 = $m_v s ($3)"
+}
+# wait_until SECONDS COMMAND...: run COMMAND every $POLL s until it succeeds (0) or the time is up (1);
+# never beyond the scenario's deadline
+wait_until() {
+    wu_end=$(($(upsec) + $1))
+    shift
+    [ $wu_end -gt $DEADLINE ] && wu_end=$DEADLINE
+    while :; do
+        "$@" && return 0
+        [ "$(upsec)" -ge $wu_end ] && return 1
+        sleep $POLL
+    done
+}
+needs_backend() { # NAME: fail NAME at once when dispo could not drive Xen at all
+    [ -z "$NOBACKEND" ] && return 0
+    not_run "$1"
+    return 1
+}
+not_run() { # NAME: a check that could not run (no diagnostics: they would repeat the first failure's)
+    echo "FAIL $1 not run: $NOBACKEND"
+    echo "FAIL $1 not run: $NOBACKEND" >> $RES
+}
+
+# dx SECONDS OUT ERR ARGS...: run `dispo ARGS` with a timeout, stdout to OUT, stderr to ERR; returns its status.
+# dispo exits 0, 1, 2 or 64: a status from 128 up is a signal. Except the timeout's SIGTERM (143), that is a
+# crash: recorded for check 13, and its stderr (the Swift runtime's backtrace) is printed.
+CRASHES=""
+dx() {
+    dx_t=$1 dx_out=$2 dx_err=$3
+    shift 3
+    timeout $dx_t dispo "$@" > $dx_out 2> $dx_err
+    dx_rc=$?
+    if [ $dx_rc -ge 128 ] && [ $dx_rc != 143 ]; then
+        CRASHES="$CRASHES dispo $1 exited with status $dx_rc;"
+        echo "  info: CRASH: dispo $* exited with status $dx_rc; its stderr:"
+        head -n 80 $dx_err | cut -c1-200 | sed 's/^/  | /'
+    fi
+    return $dx_rc
+}
+
+# snapshot: $SNAP gets one line per domain in `xl list` (Domain-0 included):
+#   NAME DOMID STATE MKEY ROLE STAGE OWNER
+# MKEY is the key of the domain's metadata directory under $XSD (its name, uuid or domid), "-" when none;
+# metadata directories with no domain come as lines with NAME "?".
+snapshot() {
+    xl list -v > $W/xl 2> $W/xl.err || : > $W/xl
+    xenstore-ls "$XSD" > $W/xs 2> /dev/null || : > $W/xs
+    awk -v xsfile="$W/xs" '
+        function v(x) { return x == "" ? "-" : x }
+        BEGIN {
+            while ((getline line < xsfile) > 0) {
+                match(line, /^ */); d = RLENGTH; body = substr(line, d + 1)
+                k = body; sub(/ = .*/, "", k)
+                val = body; sub(/^[^=]*= "/, "", val); sub(/"$/, "", val)
+                if (d == 0) { cur = k; keys[cur] = 1 } else if (!((cur, k) in m)) m[cur, k] = val
+            }
+        }
+        FNR == 1 { next }
+        {
+            name = $1; id = $2; st = $5; uuid = $7; mk = "-"
+            if (name in keys) mk = name; else if (uuid in keys) mk = uuid; else if (id in keys) mk = id
+            if (mk != "-") seen[mk] = 1
+            print name, id, st, mk, v(m[mk, "role"]), v(m[mk, "stage"]), v(m[mk, "owner"])
+        }
+        END { for (k in keys) if (!(k in seen)) print "?", "-", "-", k, v(m[k, "role"]), v(m[k, "stage"]), v(m[k, "owner"]) }
+    ' $W/xl > $SNAP
+}
+field() { awk -v n="$1" -v f="$2" '$1 == n { print $f; exit }' $SNAP; } # NAME FIELD#
+in_xl() { awk -v n="$1" '$1 == n { f = 1 } END { exit !f }' $SNAP; }
+state_of() { field "$1" 3; }
+is_paused() { case "$(state_of "$1")" in ??p*) return 0 ;; esac; return 1; }
+is_running() { # in xl list, not paused, not shut down, crashed or dying
+    s=$(state_of "$1")
+    [ -n "$s" ] && [ "$(echo "$s" | cut -c3-6)" = "----" ]
+}
+paused_preloads() { awk '$5 == "preload" && $3 ~ /^..p/ { print $1 }' $SNAP; }
+owned() { awk '$7 == "dispo" && $1 != "?" { print $1 }' $SNAP; }
+count() { grep -c . || true; }
+queue() { # the ready preloads of e2e-dvm, oldest first, per `dispo status --json`
+    dx 30 $W/status.json $W/status.err status --host xen -c $CFG --json || { Q=""; return 1; }
+    Q=$(jq -r --arg t "$DVM" '.templates[] | select(.name == $t) | .preload.queue[]' $W/status.json 2>> $W/status.err)
+}
+queue_ok() { # the queue has 2 preloads, each paused in xl list, and xl list has exactly 2 paused preloads
+    queue || return 1
+    [ "$(echo "$Q" | count)" = 2 ] || return 1
+    snapshot
+    for q in $Q; do is_paused "$q" && [ "$(field "$q" 5)" = preload ] || return 1; done
+    [ "$(paused_preloads | count)" = 2 ]
+}
+in_list() { # WORD LIST
+    for w in $2; do [ "$w" = "$1" ] && return 0; done
+    return 1
+}
+gone() { # NAME MKEY DOMID: the domain has left xl list and its metadata directory is gone
+    snapshot
+    ! in_xl "$1" && ! awk -v k="$2" -v d="$3" '$4 == k || $2 == d { f = 1 } END { exit !f }' $SNAP \
+        && ! xenstore-read "$XSD/$2/owner" > /dev/null 2>&1
+}
+json() { echo "$1" | jq -r "$2" 2> /dev/null; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'; }
+request() { # TARGET...: dispo request --json, timed; sets REQ (JSON), REQ_RC, REQ_WALL, REQ_NAME
+    rq_t0=$(now)
+    dx 150 $W/request.json $W/request.err request "$@" --host xen -c $CFG --json
+    REQ_RC=$?
+    REQ=$(cat $W/request.json)
+    REQ_WALL=$(elapsed $rq_t0)
+    REQ_NAME=$(json "$REQ" .name)
+    [ "$REQ_NAME" = null ] && REQ_NAME=""
+    info "dispo request $* -> rc=$REQ_RC in ${REQ_WALL}s: $(echo "$REQ" | oneline) $(oneline < $W/request.err | cut -c1-300)"
+}
+# start_watch: the controller in the background; WATCH_PID is dispo's own pid, $W/watch.rc gets its exit status
+start_watch() {
+    rm -f $W/watch.rc $W/watch.pid
+    (
+        dispo watch --host xen -c $CFG >> $WATCH_LOG 2>&1 &
+        echo $! > $W/watch.pid
+        wait $!
+        echo $? > $W/watch.rc
+    ) &
+    i=0
+    while [ ! -s $W/watch.pid ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    WATCH_PID=$(cat $W/watch.pid)
+}
+watch_exited() { [ -s $W/watch.rc ]; }
+watch_up() { ! watch_exited && [ -S $SOCK ]; }
+WATCH_DEATHS=""
+# watch_check STEP: when the controller died on its own, record it (with its log's tail) and start it again,
+# so one crash does not fail every later step
+watch_check() {
+    [ -n "$WATCH_PID" ] && watch_exited || return 0
+    st=$(cat $W/watch.rc)
+    WATCH_DEATHS="$WATCH_DEATHS died with exit status $st before step $1;"
+    echo "  info: dispo watch (pid $WATCH_PID) died with exit status $st before step $1; the end of its log:"
+    tail -n 60 $WATCH_LOG | sed 's/^/  | /'
+    echo "----- restarted by the scenario after it died (status $st) -----" >> $WATCH_LOG
+    start_watch
+    wait_until 30 watch_up
+}
+api() { curl -sS --max-time 20 --unix-socket $SOCK "http://localhost$1"; } # PATH: GET on the daemon's socket
+watch_answers() { api /v1/status > $W/api-status 2> $W/api.err && jq -e '.templates | length > 0' $W/api-status > /dev/null 2>&1; }
+
+# --------------------------------------------------------------------------------- 0: the harness itself
+step0() {
+    if xl info > $W/xl-info 2>&1 && xl list > /dev/null 2>&1; then
+        info "Xen $(awk -F': ' '/^xen_version/ { print $2 }' $W/xl-info), free memory $(awk -F': ' '/^free_memory/ { print $2 }' $W/xl-info) MiB"
+        pass 0a-dom0-up
+    else
+        fail 0a-dom0-up "xl info: $(oneline < $W/xl-info | cut -c1-200)"
+    fi
+
+    if dx 60 $W/validate.out $W/validate.out validate -c $CFG; then
+        out=$(cat $W/validate.out)
+        info "$(dispo --version 2>&1 | head -n 1); $out"
+        pass 0b-dispo-runs-in-dom0
+    else
+        fail 0b-dispo-runs-in-dom0 "dispo validate: $(oneline < $W/validate.out | cut -c1-300)"
+    fi
+
+    # the guest made by hand: what a user without dispo pays (xl create + boot until data/ready)
+    t0=$(now)
+    timeout 120 xl create /etc/xen/byhand.cfg > $W/xl-create.log 2>&1
+    rc=$?
+    t_create=$(elapsed $t0)
+    BYHAND_DOMID=$(xl domid $BYHAND 2> /dev/null)
+    ready=""
+    if [ $rc = 0 ] && [ -n "$BYHAND_DOMID" ]; then
+        end=$(($(upsec) + 90))
+        while [ "$(upsec)" -lt $end ]; do
+            [ "$(xenstore-read /local/domain/$BYHAND_DOMID/data/ready 2> /dev/null)" = 1 ] && { ready=1; break; }
+            sleep 0.05
+        done
+    fi
+    t_ready=$(elapsed $t0)
+    if [ -n "$ready" ]; then
+        measure byhand_xl_create "$t_create" "xl create of the guest, until the command returned"
+        measure byhand_create_to_ready "$t_ready" "xl create + guest boot until dom0 reads data/ready=1"
+        info "guest byhand (domid $BYHAND_DOMID): uptime at ready $(xenstore-read /local/domain/$BYHAND_DOMID/data/uptime 2> /dev/null) s, forgery probe: $(xenstore-read /local/domain/$BYHAND_DOMID/data/forge 2> /dev/null)"
+        pass 0c-guest-ready-by-hand
+    else
+        fail 0c-guest-ready-by-hand "xl create rc=$rc domid=${BYHAND_DOMID:-none}; data/ready not 1 after ${t_ready}s; $(oneline < $W/xl-create.log | cut -c1-200); console: $(tail -n 5 /var/log/xen/console/guest-$BYHAND.log 2> /dev/null | oneline)"
+    fi
+}
+
+# ------------------------------------------------------------------- 1: apply brings preloads and named up
+step1() {
+    t0=$(now)
+    dx ${E2E_T_APPLY:-300} $W/apply.log $W/apply.err apply --host xen -c $CFG
+    rc=$?
+    cat $W/apply.err >> $W/apply.log
+    t=$(elapsed $t0)
+    sed 's/^/  apply: /' $W/apply.log | tail -n 20
+    snapshot
+    if [ -z "$(owned)" ] && grep -q "error:" $W/apply.log; then
+        NOBACKEND="dispo apply --host xen made no domain: $(grep -m1 'error:' $W/apply.log | cut -c1-200)"
+    fi
+    np=$(paused_preloads | count)
+    queue
+    nq=$(echo "$Q" | count)
+    if [ $rc = 0 ] && [ "$np" = 2 ] && [ "$nq" = 2 ] && is_running $NAMED; then
+        measure apply_converge "$t" "dispo apply from nothing: 2 preloads ready and paused + the named disposable running"
+        info "queue: $(echo $Q); $NAMED: $(state_of $NAMED)"
+        pass 1-apply-preloads-paused-named-running
+    else
+        fail 1-apply-preloads-paused-named-running "apply rc=$rc after ${t}s; paused preloads in xl list: $np/2; queue: $nq/2; $NAMED state: $(state_of $NAMED)${NOBACKEND:+; $NOBACKEND}"
+    fi
+}
+
+# ------------------------------------------------------------------------------------------- 2: watch
+step2() {
+    needs_backend 2-watch-serves-socket || return
+    start_watch
+    if wait_until 30 watch_up && wait_until 30 watch_answers; then
+        mode=$(stat -c %a $SOCK 2> /dev/null)
+        api /metrics > $W/metrics 2>> $W/api.err
+        ready=$(awk '/^dispo_preload_ready[{].*e2e-dvm/ { print $NF + 0; exit }' $W/metrics)
+        if [ "$mode" = 660 ] && [ "$ready" = 2 ]; then
+            info "dispo watch pid $WATCH_PID; curl --unix-socket $SOCK: /v1/status has the templates, /metrics says dispo_preload_ready{e2e-dvm} $ready; socket mode $mode"
+            pass 2-watch-serves-socket
+        else
+            fail 2-watch-serves-socket "socket $SOCK mode $mode (want 660); /metrics dispo_preload_ready for e2e-dvm: '$ready' (want 2): $(grep -m3 dispo_preload $W/metrics | oneline)"
+        fi
+    else
+        fail 2-watch-serves-socket "dispo watch: $(watch_exited && echo "exited with status $(cat $W/watch.rc)" || echo running); socket $SOCK $([ -S $SOCK ] && echo exists || echo missing); GET /v1/status: $(oneline < $W/api.err | cut -c1-200) $(head -c 200 $W/api-status 2> /dev/null | oneline)"
+    fi
+}
+
+# --------------------------------------------------------------------- 3: request hands out the oldest
+step3() {
+    needs_backend 3-request-hands-out-oldest-preload || { not_run 3-queue-refills; return; }
+    wait_until 90 queue_ok
+    Q0=$Q
+    oldest=$(echo "$Q0" | head -n 1)
+    request
+    H1=$REQ_NAME
+    REQ_SAMPLES="$REQ_WALL"
+    BROKER_SAMPLES="$(json "$REQ" .seconds)"
+    snapshot
+    st=$(state_of "$H1")
+    queue
+    why=""
+    [ $REQ_RC = 0 ] || why="$why request rc=$REQ_RC;"
+    [ -n "$H1" ] && [ "$H1" = "$oldest" ] || why="$why handed out '$H1', the oldest preload was '$oldest' (queue: $(echo $Q0));"
+    [ "$(json "$REQ" .preloaded)" = true ] || why="$why not preloaded;"
+    is_running "$H1" || why="$why xl state of $H1 is '$st', not running;"
+    in_list "$H1" "$Q" && why="$why $H1 still in the queue;"
+    if [ -z "$why" ]; then
+        measure request_preload_wall "$REQ_WALL" "dispo request (ready preload, via the daemon), command wall time"
+        measure request_preload_broker "$(json "$REQ" .seconds)" "the same, as the broker reports it (seconds in the JSON)"
+        info "$H1: xl state $st, role $(field "$H1" 5), stage $(field "$H1" 6)"
+        pass 3-request-hands-out-oldest-preload
+    else
+        fail 3-request-hands-out-oldest-preload "$why"
+    fi
+    t0=$(now)
+    if wait_until 90 queue_ok && ! in_list "$H1" "$Q"; then
+        info "queue refilled in $(elapsed $t0)s: $(echo $Q)"
+        pass 3-queue-refills
+    else
+        snapshot
+        fail 3-queue-refills "after $(elapsed $t0)s: queue $(echo $Q); paused preloads: $(paused_preloads | oneline)"
+    fi
+}
+
+# ----------------------------------------------------------- 4: unpause behind dispo's back = used, replaced
+victim_used() {
+    snapshot
+    queue || return 1
+    ! in_list "$VICTIM" "$Q" && [ "$(field "$VICTIM" 6)" = used ]
+}
+step4() {
+    needs_backend 4-unpaused-preload-marked-used || { not_run 4-unpaused-preload-replaced; return; }
+    wait_until 90 queue_ok
+    VICTIM=$(echo "$Q" | head -n 1)
+    [ -n "$VICTIM" ] || { fail 4-unpaused-preload-marked-used "no preload in the queue to unpause"; fail 4-unpaused-preload-replaced "not run"; return; }
+    xl unpause "$VICTIM"
+    t0=$(now)
+    if wait_until 60 victim_used; then
+        info "$VICTIM after xl unpause: role $(field "$VICTIM" 5), stage $(field "$VICTIM" 6), xl state $(state_of "$VICTIM") (after $(elapsed $t0)s)"
+        pass 4-unpaused-preload-marked-used
+    else
+        fail 4-unpaused-preload-marked-used "$VICTIM: role $(field "$VICTIM" 5), stage $(field "$VICTIM" 6) (want used), in queue: $(in_list "$VICTIM" "$Q" && echo yes || echo no)"
+    fi
+    if wait_until 90 queue_ok && ! in_list "$VICTIM" "$Q"; then
+        info "replaced: queue $(echo $Q) (after $(elapsed $t0)s)"
+        pass 4-unpaused-preload-replaced
+    else
+        snapshot
+        fail 4-unpaused-preload-replaced "queue $(echo $Q); paused preloads: $(paused_preloads | oneline)"
+    fi
+}
+
+# -------------------------------------------------------------------------- 5: release destroys + files
+step5() {
+    needs_backend 5-release-destroys-domain-and-files || return
+    [ -n "$H1" ] || { fail 5-release-destroys-domain-and-files "no disposable from step 3 to release"; return; }
+    snapshot
+    mkey=$(field "$H1" 4)
+    domid=$(field "$H1" 2)
+    uuid=$(xenstore-read /local/domain/$domid/vm 2> /dev/null)
+    uuid=${uuid##*/}
+    # the disposable's own files: anything named after it (name or uuid) where dispo and libxl keep state
+    files=$(find /var/lib/dispo /run/dispo /var/lib/xen /run/xen /var/run/xen /tmp \
+        \( -name "*$H1*" -o -name "*${uuid:-no-uuid}*" \) 2> /dev/null | grep -v '\.sock$')
+    info "files of $H1 before release: $(echo $files)"
+    t_rel=$(now)
+    dx 60 $W/release.out $W/release.out release "$H1" --host xen
+    rc=$?
+    info "dispo release $H1: rc=$rc in $(elapsed $t_rel)s"
+    out=$(cat $W/release.out)
+    t0=$(now)
+    wait_until 30 gone "$H1" "$mkey" "$domid"
+    left=""
+    for f in $files; do [ -e "$f" ] && left="$left $f"; done
+    loops=$(losetup -a 2> /dev/null | grep -F "/$H1/" | oneline)
+    [ -n "$loops" ] && left="$left loop devices: $loops"
+    snapshot
+    if [ $rc = 0 ] && ! in_xl "$H1" && gone "$H1" "$mkey" "$domid" && [ -z "$left" ]; then
+        info "$H1 gone from xl list and $XSD after $(elapsed $t0)s; files removed: $(echo $files | wc -w)"
+        pass 5-release-destroys-domain-and-files
+    else
+        fail 5-release-destroys-domain-and-files "release rc=$rc ($(echo "$out" | oneline | cut -c1-150)); in xl list: $(in_xl "$H1" && state_of "$H1" || echo no); metadata $XSD/$mkey: $(xenstore-read "$XSD/$mkey/stage" 2> /dev/null || echo gone); files left:${left:- none}"
+    fi
+}
+
+# ----------------------------------------------------------------- 6: a guest that powers off is cleaned up
+step6() {
+    needs_backend 6-powered-off-guest-cleaned-up || return
+    wait_until 90 queue_ok
+    request
+    H2=$REQ_NAME
+    REQ_SAMPLES="$REQ_SAMPLES $REQ_WALL"
+    BROKER_SAMPLES="$BROKER_SAMPLES $(json "$REQ" .seconds)"
+    [ -n "$H2" ] || { fail 6-powered-off-guest-cleaned-up "dispo request failed (rc=$REQ_RC)"; return; }
+    snapshot
+    mkey=$(field "$H2" 4)
+    domid=$(field "$H2" 2)
+    xl shutdown "$H2" > $W/shutdown.log 2>&1
+    t0=$(now)
+    if wait_until 60 gone "$H2" "$mkey" "$domid"; then
+        info "$H2 (domid $domid) powered off on xl shutdown; gone from xl list and $XSD after $(elapsed $t0)s"
+        pass 6-powered-off-guest-cleaned-up
+    else
+        fail 6-powered-off-guest-cleaned-up "$H2 after xl shutdown ($(oneline < $W/shutdown.log)): xl state '$(state_of "$H2")', metadata stage $(xenstore-read "$XSD/$mkey/stage" 2> /dev/null || echo gone); console: $(tail -n 3 /var/log/xen/console/guest-$H2.log 2> /dev/null | oneline)"
+    fi
+}
+
+# -------------------------------------------------------------------- 7: revision bump replaces preloads
+refreshed() {
+    queue_ok || return 1
+    for o in $OLDQ; do in_list "$o" "$Q" && return 1; in_xl "$o" && return 1; done
+    for d in $OLDIDS; do awk -v d="$d" '$2 == d { f = 1 } END { exit !f }' $SNAP && return 1; done
+    return 0
+}
+step7() {
+    needs_backend 7-revision-bump-replaces-preloads || return
+    wait_until 90 queue_ok
+    snapshot
+    OLDQ=$Q
+    OLDIDS=""
+    for o in $OLDQ; do OLDIDS="$OLDIDS $(field "$o" 2)"; done
+    named_id=$(field $NAMED 2)
+    # an editor's save: write a hidden temp file, rename it over the config file
+    sed 's/revision: "e2e-1"/revision: "e2e-2"/' $CFGFILE > $CFG/.e2e.yaml.new && mv $CFG/.e2e.yaml.new $CFGFILE
+    t0=$(now)
+    if wait_until 120 refreshed; then
+        new=""
+        for q in $Q; do new="$new $q(domid $(field "$q" 2))"; done
+        info "old preloads$(for o in $OLDQ; do printf ' %s' "$o"; done) (domids$OLDIDS) replaced by$new after $(elapsed $t0)s; $NAMED: domid $named_id -> $(field $NAMED 2), $(state_of $NAMED)"
+        pass 7-revision-bump-replaces-preloads
+    else
+        snapshot
+        fail 7-revision-bump-replaces-preloads "after $(elapsed $t0)s: old queue $(echo $OLDQ) (domids$OLDIDS), queue now $(echo $Q), paused preloads: $(paused_preloads | oneline)"
+    fi
+}
+
+# --------------------------------------------------------- 8: kill -9 while a preload starts, then restart
+interrupted_stage() { # a metadata directory in stage creating or starting: KILLKEY KILLSTAGE
+    set -- $(xenstore-ls "$XSD" 2> /dev/null | awk '
+        /^[^ ]/ { k = $1 } /^ stage = "(creating|starting)"/ { s = $3; gsub(/"/, "", s); print k, s; exit }')
+    [ -n "$1" ] && KILLKEY=$1 && KILLSTAGE=$2
+}
+settled() {
+    queue_ok || return 1
+    awk '$6 == "creating" || $6 == "starting" || $1 == "?" { f = 1 } END { exit f }' $SNAP
+}
+step8() {
+    needs_backend 8-kill9-restart-no-orphan-no-duplicate || return
+    [ -n "$WATCH_PID" ] && ! watch_exited || { fail 8-kill9-restart-no-orphan-no-duplicate "no controller running"; return; }
+    wait_until 90 queue_ok
+    request # a hand-out opens a vacancy: the refill starts a preload after the 1 s delay
+    H3=$REQ_NAME
+    REQ_SAMPLES="$REQ_SAMPLES $REQ_WALL"
+    BROKER_SAMPLES="$BROKER_SAMPLES $(json "$REQ" .seconds)"
+    KILLKEY=""
+    POLL_SAVED=$POLL
+    POLL=0.2
+    wait_until 60 interrupted_stage
+    POLL=$POLL_SAVED
+    if [ -z "$KILLKEY" ]; then
+        fail 8-kill9-restart-no-orphan-no-duplicate "no preload seen in stage creating/starting within 60 s after a hand-out"
+        return
+    fi
+    kill -9 $WATCH_PID
+    i=0
+    while ! watch_exited && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    snapshot
+    kill_domid=$(awk -v k="$KILLKEY" '$4 == k { print $2 }' $SNAP)
+    info "killed dispo watch (pid $WATCH_PID) with a preload in stage $KILLSTAGE ($XSD/$KILLKEY, domid ${kill_domid:-none yet})"
+    sleep 1
+    echo "----- restart after kill -9 -----" >> $WATCH_LOG
+    start_watch
+    t0=$(now)
+    wait_until 120 settled
+    sleep 3 # anything still being made would show now
+    settled
+    ok=$?
+    npre=$(awk '$5 == "preload"' $SNAP | count)
+    strays=$(awk -v b=$BYHAND '$1 != "Domain-0" && $1 != b && $1 != "?" && $7 != "dispo" { print $1 }' $SNAP | oneline)
+    orphan_meta=$(awk '$1 == "?" { print $4 }' $SNAP | oneline)
+    dup=$(awk '$4 != "-" { print $4 }' $SNAP | sort | uniq -d | oneline)
+    killed_left=$(awk -v k="$KILLKEY" -v d="${kill_domid:-none}" '$4 == k || $2 == d { print $1 "(" $6 ")" }' $SNAP | oneline)
+    settle=$(elapsed $t0)
+    if [ "${settle%.*}" -gt 30 ]; then
+        info "slow to settle after the restart; the controller's log since then:"
+        sed -n '/^----- restart after kill -9/,$p' $WATCH_LOG | tail -n 25 | cut -c1-220 | sed 's/^/  | /'
+    fi
+    info "after restart (${settle}s): dispo-owned domains: $(owned | oneline); metadata entries: $(xenstore-list "$XSD" 2> /dev/null | oneline)"
+    if [ $ok = 0 ] && [ "$npre" = 2 ] && [ -z "$strays" ] && [ -z "$orphan_meta" ] && [ -z "$dup" ] && [ -z "$killed_left" ]; then
+        pass 8-kill9-restart-no-orphan-no-duplicate
+    else
+        fail 8-kill9-restart-no-orphan-no-duplicate "settled: $([ $ok = 0 ] && echo yes || echo no); preloads: $npre (want 2); domains without metadata: ${strays:-none}; metadata without domain: ${orphan_meta:-none}; duplicate metadata: ${dup:-none}; interrupted preload still there: ${killed_left:-no}"
+    fi
+}
+
+# -------------------------------------------------------------------------------- measurements
+measurements() {
+    if [ -n "$NOBACKEND" ]; then
+        not_run 12-cold-request-when-queue-empty
+    else
+        # cold: a disposable template with no preloads (its queue is always empty)
+        request $COLD
+        cd_id=$(json "$REQ" .domid)
+        cd_ready=$(xenstore-read /local/domain/$cd_id/data/ready 2> /dev/null)
+        snapshot
+        if [ $REQ_RC = 0 ] && [ -n "$REQ_NAME" ] && [ "$(json "$REQ" .preloaded)" = false ] && [ "$cd_ready" = 1 ] \
+            && is_running "$REQ_NAME"; then
+            info "cold $REQ_NAME (domid $cd_id): data/ready=1 when the request returned, guest uptime at ready $(xenstore-read /local/domain/$cd_id/data/uptime 2> /dev/null) s"
+            measure request_cold_wall "$REQ_WALL" "dispo request $COLD (empty queue: create + boot + ready), command wall time"
+            measure request_cold_broker "$(json "$REQ" .seconds)" "the same, as the broker reports it"
+            pass 12-cold-request-when-queue-empty
+            t0=$(now)
+            dx 60 $W/release.out $W/release.out release "$REQ_NAME" --host xen
+            info "dispo release $REQ_NAME: rc=$? in $(elapsed $t0)s"
+        else
+            fail 12-cold-request-when-queue-empty "dispo request $COLD: rc=$REQ_RC in ${REQ_WALL}s, name '$REQ_NAME', preloaded $(json "$REQ" .preloaded), data/ready '${cd_ready}' when it returned, xl state '$(state_of "$REQ_NAME")': $(oneline < $W/request.err | cut -c1-300)"
+        fi
+        [ -n "$REQ_SAMPLES" ] && measure request_preload_wall_median "$(echo "$REQ_SAMPLES" | median)" "median of $(echo $REQ_SAMPLES | wc -w) preload hand-outs:$(for s in $REQ_SAMPLES; do printf ' %s' $s; done)"
+        [ -n "$BROKER_SAMPLES" ] && measure request_preload_broker_median "$(echo "$BROKER_SAMPLES" | median)" "broker-reported, same hand-outs:$(for s in $BROKER_SAMPLES; do printf ' %s' $s; done)"
+    fi
+    # the bare cost of waking a paused, booted guest: one libxl_domain_unpause (C, in-process), and xl unpause
+    if [ -n "$BYHAND_DOMID" ] && xl domid $BYHAND > /dev/null 2>&1; then
+        lu=""
+        xu=""
+        for i in 1 2 3; do
+            xl pause $BYHAND
+            lu="$lu $(e2e-unpause $BYHAND | sed -n 's/^unpause_seconds=\([0-9.]*\).*/\1/p')"
+            xl pause $BYHAND
+            t0=$(now)
+            xl unpause $BYHAND
+            xu="$xu $(elapsed $t0)"
+        done
+        measure libxl_unpause "$(echo "$lu" | median)" "one libxl_domain_unpause of the paused guest byhand (e2e-unpause, in-process), median of:$lu"
+        measure xl_unpause_wall "$(echo "$xu" | median)" "xl unpause byhand, command wall time, median of:$xu"
+    fi
+}
+
+# ------------------------------------------------------------------------ 9: a domain made by hand
+step9() {
+    needs_backend 9-foreign-domain-untouched || return
+    snapshot
+    id=$(field $BYHAND 2)
+    if [ -n "$BYHAND_DOMID" ] && [ "$id" = "$BYHAND_DOMID" ] && is_running $BYHAND && [ "$(field $BYHAND 4)" = - ]; then
+        info "$BYHAND: domid $id (as created), state $(state_of $BYHAND), no dispo metadata"
+        pass 9-foreign-domain-untouched
+    else
+        fail 9-foreign-domain-untouched "$BYHAND: domid '${id}' (created as '$BYHAND_DOMID'), state '$(state_of $BYHAND)', metadata key '$(field $BYHAND 4)'"
+    fi
+}
+
+# --------------------------------------------------------------- 10: guests cannot forge dispo's metadata
+step10() {
+    needs_backend 10-guest-cannot-forge-metadata || return
+    snapshot
+    why=""
+    # (a) permissions: /dispo and everything below it owned by dom0 with no access for anyone else (n0)
+    root_perm=$(xenstore-ls -p / 2> /dev/null | awk -v r="${XSR#/} = " 'index($0, r) == 1 { print $NF; exit }')
+    bad_perm=$(xenstore-ls -p "$XSR" 2> /dev/null | awk '$NF != "(n0)" { print $1 $NF }' | head -n 5 | oneline)
+    [ "$root_perm" = "(n0)" ] || why="$why $XSR has permissions '$root_perm', want (n0);"
+    [ -z "$bad_perm" ] || why="$why nodes under $XSR not (n0): $bad_perm;"
+    # (b) dispo-made guests tried at boot to write their own metadata and to list /dispo (guest-init)
+    probed=0
+    for n in $(owned); do
+        d=$(field "$n" 2)
+        r=$(xenstore-read /local/domain/$d/data/forge 2> /dev/null) || continue
+        probed=$((probed + 1))
+        case "$r" in
+            "refused "*" read-denied") ;;
+            *) why="$why guest $n reports: $r;" ;;
+        esac
+        [ "$(field "$n" 7)" = dispo ] && [ "$(field "$n" 5)" != forged ] || why="$why $n metadata altered (owner $(field "$n" 7), role $(field "$n" 5));"
+    done
+    [ $probed -gt 0 ] || why="$why no dispo-made guest reported a forgery probe;"
+    xenstore-read "$XSR/forged" > /dev/null 2>&1 && why="$why $XSR/forged exists;"
+    if [ -z "$why" ]; then
+        info "$XSR is (n0) down the tree; $probed dispo-made guests each had 6 writes into $XSD refused and could not list $XSR"
+        pass 10-guest-cannot-forge-metadata
+    else
+        fail 10-guest-cannot-forge-metadata "$why"
+    fi
+}
+
+# ---------------------------------------------------------------------------- the controller stops clean
+step_stop() {
+    needs_backend 11-watch-stops-on-sigterm || return
+    watch_check 11
+    [ -n "$WATCH_PID" ] && ! watch_exited || { fail 11-watch-stops-on-sigterm "dispo watch is not running"; return; }
+    kill -TERM $WATCH_PID
+    t0=$(now)
+    i=0
+    while ! watch_exited && [ $i -lt 40 ]; do sleep 1; i=$((i + 1)); done
+    if ! watch_exited; then
+        fail 11-watch-stops-on-sigterm "still running 40 s after SIGTERM"
+        kill -9 $WATCH_PID
+        return
+    fi
+    rc=$(cat $W/watch.rc)
+    info "dispo watch exited with status $rc $(elapsed $t0)s after SIGTERM"
+    if [ $rc = 0 ] && [ ! -e $SOCK ]; then
+        pass 11-watch-stops-on-sigterm
+    else
+        fail 11-watch-stops-on-sigterm "exit status $rc; socket $([ -e $SOCK ] && echo left behind || echo removed)"
+    fi
+}
+
+# -------------------------------------------------------------------------------------------- main
+T_START=$(now)
+echo "E2E-SCENARIO-START"
+step0
+step1
+step2
+watch_check 3
+step3
+watch_check 4
+step4
+watch_check 5
+step5
+watch_check 6
+step6
+watch_check 7
+step7
+watch_check 8
+step8
+watch_check measurements
+measurements
+step9
+step10
+if [ -n "$NOBACKEND" ]; then
+    not_run 2b-watch-never-dies
+elif [ -z "$WATCH_DEATHS" ]; then
+    watch_check 11
+fi
+if [ -n "$WATCH_DEATHS" ]; then
+    fail 2b-watch-never-dies "dispo watch$WATCH_DEATHS (backtrace in the console log above)"
+elif [ -z "$NOBACKEND" ]; then
+    pass 2b-watch-never-dies
+fi
+step_stop
+if [ -n "$NOBACKEND" ]; then
+    not_run 13-no-dispo-command-crashed
+elif [ -z "$CRASHES" ]; then
+    pass 13-no-dispo-command-crashed
+else
+    E2E_QUIET_DIAG=1 fail 13-no-dispo-command-crashed "$CRASHES"
+fi
+measure scenario_total "$(elapsed $T_START)" "the whole scenario in dom0"
+if [ -n "$E2E_DEBUG" ]; then
+    echo "----- dispo watch log"
+    cat $WATCH_LOG
+fi
+npass=$(grep -c '^PASS ' $RES)
+nfail=$(grep -c '^FAIL ' $RES)
+echo "E2E-RESULTS-BEGIN"
+cat $RES
+sed 's/^/E2E-/' $MEAS
+echo "E2E-RESULTS-END"
+echo "scenario: $npass passed, $nfail failed"
+[ "$nfail" = 0 ]
