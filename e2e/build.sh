@@ -190,7 +190,7 @@ dom0_initramfs() {
   cp "$O/vmlinux" "$R/guest/vmlinux"; cp "$O/guest.cpio.gz" "$R/guest/"
   install -m644 "$E2E/guest.cfg" "$R/etc/xen/byhand.cfg"
   install -m644 "$E2E"/config/*.yaml "$R/etc/dispo/"
-  case "${E2E_DISK:-none}" in
+  case "${E2E_DISK:-volatile}" in
     none) ;;
     volatile) # a fresh scratch disk per disposable: a file in /var/lib/dispo/disks/<name>/, a loop device, blkback
       sed -i 's|^cmdline: .*|&\nvolatile: 8MiB|' "$R/etc/dispo/e2e.yaml"

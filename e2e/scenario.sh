@@ -183,7 +183,12 @@ gone() { # NAME MKEY DOMID: the domain has left xl list and its metadata directo
     ! in_xl "$1" && ! awk -v k="$2" -v d="$3" '$4 == k || $2 == d { f = 1 } END { exit !f }' $SNAP \
         && ! xenstore-read "$XSD/$2/owner" > /dev/null 2>&1
 }
-json() { echo "$1" | jq -r "$2" 2> /dev/null; }
+json() { # JSON FILTER
+    echo "$1" | jq -r "$2" 2> $W/jq.err
+    j_rc=$?
+    [ $j_rc = 0 ] || echo "  info: jq $2 failed with status $j_rc on '$(echo "$1" | oneline | cut -c1-200)': $(oneline < $W/jq.err)" >&2
+    return $j_rc
+}
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'; }
 request() { # TARGET...: dispo request --json, timed; sets REQ (JSON), REQ_RC, REQ_WALL, REQ_NAME
     rq_t0=$(now)
@@ -668,6 +673,15 @@ elif [ -z "$CRASHES" ]; then
     pass 13-no-dispo-command-crashed
 else
     E2E_QUIET_DIAG=1 fail 13-no-dispo-command-crashed "$CRASHES"
+fi
+# any process that faulted in dom0 (the kernel logs it): jq or busybox faulting means the emulated platform
+# misbehaves, and then a dispo crash may not be dispo's fault either
+dmesg | grep -E 'segfault at|traps:|general protection' > $W/faults
+if [ ! -s $W/faults ]; then
+    pass 14-no-process-faulted-in-dom0
+else
+    sed 's/^/  | /' $W/faults | cut -c1-220 | head -n 20
+    E2E_QUIET_DIAG=1 fail 14-no-process-faulted-in-dom0 "$(wc -l < $W/faults) faults: $(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /\[[0-9]+\]:$/) print $i }' $W/faults | sed 's/\[.*//' | sort | uniq -c | oneline) (kernel log above)"
 fi
 measure scenario_total "$(elapsed $T_START)" "the whole scenario in dom0"
 if [ -n "$E2E_DEBUG" ]; then
