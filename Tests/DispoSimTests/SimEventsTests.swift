@@ -32,29 +32,29 @@ struct SimEventsTests {
     }
 
     @Test func theEventsOfTwoLooksAreComputedPerDomain() {
-        typealias Summary = SimHost.DomainSummary
+        typealias Summary = EventDiff.Summary
         func summary(_ name: String, _ domid: Int, _ power: PowerState, _ stage: String = "paused") -> Summary {
             var domain = SimDomain(
                 name: name, uuid: "", domid: domid, power: power, memory: 0, maxmem: 0, at: 0)
             domain.metadata = ["stage": stage]
-            return Summary(domain)
+            return Summary(name: domain.name, domid: domain.domid, power: domain.power, metadata: domain.metadata)
         }
         let before = [summary("a", 1, .running), summary("b", 2, .paused), summary("c", 3, .running)]
-        #expect(SimHost.events(from: before, to: before).isEmpty)
+        #expect(EventDiff.events(from: before, to: before).isEmpty)
         #expect(
-            SimHost.events(
+            EventDiff.events(
                 from: before, to: [summary("a", 1, .running), summary("b", 2, .running), summary("c", 3, .running)])
                 == [.unpaused("b")])
         #expect(
-            SimHost.events(
+            EventDiff.events(
                 from: before, to: [summary("a", 1, .paused), summary("b", 2, .paused), summary("c", 3, .running)])
                 == [.changed])
         #expect(
-            SimHost.events(from: before, to: [summary("a", 1, .running), summary("b", 2, .paused, "used")]) == [
+            EventDiff.events(from: before, to: [summary("a", 1, .running), summary("b", 2, .paused, "used")]) == [
                 .changed
             ])
         #expect(
-            SimHost.events(
+            EventDiff.events(
                 from: before, to: [summary("a", 1, .running), summary("b", 2, .paused), summary("c", 9, .crashed)])
                 == [.crashed("c"), .changed])
     }

@@ -33,7 +33,7 @@ extension Reconciler {
             runningWaves[job.name] = job.action.wave
             launched[job.name] = Task {
                 let result = await Self.execute(job, runner: runner, clock: clock)
-                await self.finishLaunched(result)
+                self.finishLaunched(result)
                 onJobDone()
             }
         }

@@ -1,6 +1,5 @@
-public import DispoHost
-
-/// The events between two snapshots of the domains; pure.
+/// The events between two looks at a host's domains; pure. Backends that find events by comparing snapshots
+/// (the simulated host, Xen for pause changes) share it.
 public enum EventDiff {
     /// What events tell about a domain.
     public struct Summary: Sendable, Hashable {
