@@ -9,17 +9,6 @@ import Testing
 /// The state file: persistence, locking between writers, atomic 0600 writes, and unreadable files.
 struct FileSimStoreTests {
     /// A temporary directory, removed with the value.
-    final class TemporaryDirectory {
-        let path: String
-
-        init() throws {
-            path = FileManager.default.temporaryDirectory.appendingPathComponent("dispo-sim-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-    }
-
     static func mode(_ path: String) throws -> Int {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1

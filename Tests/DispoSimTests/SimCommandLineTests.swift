@@ -4,12 +4,12 @@ import Testing
 
 /// `dispo sim ...` end to end, running the built binary as a user would.
 struct SimCommandLineTests {
-    let directory: FileSimStoreTests.TemporaryDirectory
+    let directory: TemporaryDirectory
     let host: String
     let path: String
 
     init() throws {
-        directory = try FileSimStoreTests.TemporaryDirectory()
+        directory = try TemporaryDirectory()
         path = directory.path + "/state/host.json"
         host = "sim:" + path
     }
