@@ -26,6 +26,9 @@ public protocol Host: Sendable {
     /// This is how a preload is claimed, so that no two requests (even in two processes) take the same one.
     func updateMetadata(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
         async throws(HostError) -> Bool
+    /// Claims the paused preload of `request` (atomically, as the conditional update does), unpauses it and marks it
+    /// used: the hand-out, on the backend's fastest path. A default built from the other operations exists.
+    func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome
     /// Merges `values` into the host-wide metadata (a nil value removes the key).
     func updateHostMetadata(_ values: [String: String?]) async throws(HostError)
     /// Returns once the guest is ready (running, and the readiness key written when `readiness` is set);

@@ -6,8 +6,12 @@ public import DispoHost
 extension Controller {
     public func status() async throws(HostError) -> StatusReport {
         let snapshot = try await host.snapshot()
+        return report(snapshot: snapshot, revisions: await reconciler.revisions(desired ?? .init()))
+    }
+
+    /// The status as `snapshot` shows it, judged by `revisions`.
+    func report(snapshot: HostSnapshot, revisions: Revisions) -> StatusReport {
         let state = desired ?? .init()
-        let revisions = await reconciler.revisions(state)
         return StatusReport.make(
             desired: state, configErrors: configErrors.map(\.description), revisions: revisions, snapshot: snapshot,
             backend: host.backend, location: host.location, history: history)

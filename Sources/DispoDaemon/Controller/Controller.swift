@@ -126,7 +126,9 @@ public actor Controller {
         }
         lastPlan = result.plan
         await trackCycle(result)
-        if let report = try? await status() { activity.metrics.update(from: report) }
+        if let view = await reconciler.lastView {
+            activity.metrics.update(from: report(snapshot: view.snapshot, revisions: view.revisions))
+        }
         if let wake = await reconciler.nextWake(result.plan) { schedule(at: wake) }
     }
 

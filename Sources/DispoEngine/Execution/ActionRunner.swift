@@ -81,17 +81,27 @@ struct ActionRunner: Sendable {
     /// As in Qubes, the refill follows `delay` after a use — the first use since the queue was last refilled,
     /// not the last use of a burst (which would push the refill back with every request).
     func markUsed(_ name: String, template: String) async throws(HostError) {
-        try await host.updateMetadata(name, [MetadataKey.role: Role.unnamed.rawValue,
-            MetadataKey.stage: Stage.used.rawValue])
-        let snapshot = try await host.snapshot()
+        try await host.updateMetadata(name, Self.usedRecord)
+        let update = Self.useRecord(template: template, snapshot: try await host.snapshot(), now: clock.now())
+        if !update.isEmpty { try await host.updateHostMetadata(update) }
+    }
+
+    /// The host-wide metadata that records a use of `template` at `now`: the use time, unless a use since the
+    /// newest ready preload was made is already recorded (then nothing).
+    static func useRecord(template: String, snapshot: HostSnapshot, now: Double) -> [String: String?] {
         let key = HostMetadataKey.lastUsePrefix + template
         let newest = snapshot.domains.filter {
             $0.metadata[MetadataKey.role] == Role.preload.rawValue && $0.metadata[MetadataKey.template] == template
                 && $0.metadata[MetadataKey.stage] == Stage.paused.rawValue
         }.compactMap { $0.metadata[MetadataKey.created].flatMap(Double.init) }.max() ?? 0
-        if let pending = snapshot.metadata[key].flatMap(Double.init), pending > newest { return }
-        try await host.updateHostMetadata([key: String(clock.now())])
+        if let pending = snapshot.metadata[key].flatMap(Double.init), pending > newest { return [:] }
+        return [key: String(now)]
     }
+
+    /// The record of a used unnamed disposable (what a hand-out writes once the domain runs).
+    static let usedRecord: [String: String?] = [
+        MetadataKey.role: Role.unnamed.rawValue, MetadataKey.stage: Stage.used.rawValue,
+    ]
 
     /// Records a released dispid, and forgets ones released more than 7 days ago (they may be reused).
     private func markReleased(_ dispid: Int) async throws(HostError) {

@@ -19,6 +19,9 @@ public actor Reconciler {
     /// Names held by the broker (a subset of `inFlight`).
     var holds: Set<String> = []
     var runningWaves: [String: Int] = [:]
+    /// What the newest pass saw: the snapshot it planned on and the revisions it judged preloads by. The broker
+    /// picks its candidates from it instead of reading the host again (each claim re-checks the record).
+    public private(set) var lastView: HostView?
 
     public init(
         host: any Host, clock: any HostClock, random: any RandomSource = SystemRandomSource(),
@@ -74,6 +77,7 @@ public actor Reconciler {
         let snapshot = try await host.snapshot()
         let input = try await input(desired, snapshot: snapshot)
         let plan = Planner.plan(input)
+        lastView = HostView(snapshot: snapshot, revisions: input.revisions, at: clock.now())
         onEvent(.planned(plan))
         let runner = ActionRunner(host: host, clock: clock)
         for name in plan.adoptions {
@@ -121,4 +125,12 @@ public actor Reconciler {
             return true
         }
     }
+}
+
+/// The host as a pass saw it, with the revisions the pass judged it by.
+public struct HostView: Sendable {
+    public var snapshot: HostSnapshot
+    public var revisions: Revisions
+    /// When the snapshot was taken (the clock's seconds).
+    public var at: Double
 }

@@ -50,6 +50,9 @@ public struct PlanOptions: Sendable, Hashable {
 public struct Revisions: Sendable, Hashable {
     public var disposableTemplates: [String: String] = [:]
     public var namedDisposables: [String: String] = [:]
+    /// The host's fingerprints of the `revision: auto` templates' files, by template name, when computed by
+    /// ``compute(_:host:)``.
+    public var fingerprints: [String: String] = [:]
 
     public init(disposableTemplates: [String: String] = [:], namedDisposables: [String: String] = [:]) {
         self.disposableTemplates = disposableTemplates
@@ -78,7 +81,9 @@ public struct Revisions: Sendable, Hashable {
         for template in desired.templates.values where template.revision == .auto {
             fingerprints[template.name] = await host.fingerprint(files: template.revisionFiles)
         }
-        return compute(desired) { fingerprints[$0.name] ?? "" }
+        var revisions = compute(desired) { fingerprints[$0.name] ?? "" }
+        revisions.fingerprints = fingerprints
+        return revisions
     }
 }
 

@@ -26,26 +26,43 @@ public struct Broker: Sendable {
     }
 
     /// Resolves `target` and hands out a disposable of it.
+    ///
+    /// In the daemon the candidates come from the newest pass's view of the host (no host read before the claim:
+    /// the claim itself re-checks the record atomically); when that view has none, the host is read again.
     public func request(_ target: RequestTarget, source: String?, desired: DesiredState) async throws(RequestError)
         -> Handout
     {
         let start = clock.now()
-        let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
-        let template = try target.resolve(in: desired, source: source, snapshot: snapshot)
+        var view = try await currentView(desired, cached: true)
+        let template: String
+        do {
+            template = try target.resolve(in: desired, source: source, snapshot: view.snapshot)
+        } catch {
+            guard view.cached else { throw error }
+            view = try await currentView(desired, cached: false)
+            template = try target.resolve(in: desired, source: source, snapshot: view.snapshot)
+        }
         guard let spec = desired.spec(forDisposableTemplate: template) else {
             throw RequestError(.notFound, "disposable template \(template) has no template")
         }
-        let revision = await revision(of: template, in: desired)
-        if let handout = try await takePreload(template, revision: revision, snapshot: snapshot, start: start) {
+        if let handout = try await takePreload(template, view: view, desired: desired, start: start) {
             return handout
         }
+        if view.cached {
+            view = try await currentView(desired, cached: false)
+            if let handout = try await takePreload(template, view: view, desired: desired, start: start) {
+                return handout
+            }
+        }
+        let revision = await view.revision(of: template, in: desired, host: host)
         if let reconciler, await reconciler.creatingCount(template) > 0 {
             let timeout = (spec.ready?.timeout ?? Readiness.defaultTimeout).seconds * 1.2
             let deadline = clock.now() + timeout
             while clock.now() < deadline, await reconciler.creatingCount(template) > 0 {
                 do { try await clock.sleep(until: clock.now() + pollInterval) } catch { break }
                 let current = try await hostCall { () throws(HostError) in try await host.snapshot() }
-                if let handout = try await takePreload(template, revision: revision, snapshot: current, start: start) {
+                let fresh = View(snapshot: current, revisions: view.revisions, cached: false)
+                if let handout = try await takePreload(template, view: fresh, desired: desired, start: start) {
                     return handout
                 }
             }
@@ -53,12 +70,14 @@ public struct Broker: Sendable {
         return try await coldStart(template, spec: spec, revision: revision, start: start)
     }
 
-    /// Claims the oldest ready, up-to-date preload and turns it into a used disposable; nil when none is left.
-    /// Outdated ones met on the way are destroyed (the refill replaces them).
-    func takePreload(_ template: String, revision: String, snapshot: HostSnapshot, start: Double)
+    /// Claims the oldest ready, up-to-date preload of `view` and hands it out (``Host/handOut(_:)``: claim, unpause,
+    /// mark used); nil when none is left. Outdated ones met on the way are destroyed (the refill replaces them);
+    /// one found running (unpaused behind dispo's back) is someone's: it is marked used and skipped.
+    func takePreload(_ template: String, view: View, desired: DesiredState, start: Double)
         async throws(RequestError) -> Handout?
     {
         let busy = await reconciler?.busyNames ?? []
+        let snapshot = view.snapshot
         let queue = snapshot.domains.filter {
             $0.isOwned && $0.metadata[MetadataKey.role] == Role.preload.rawValue
                 && $0.metadata[MetadataKey.template] == template && $0.metadata[MetadataKey.stage] == Stage.paused.rawValue
@@ -66,6 +85,9 @@ public struct Broker: Sendable {
         }.sorted {
             (Double($0.metadata[MetadataKey.created] ?? "") ?? 0, $0.domid) < (Double($1.metadata[MetadataKey.created] ?? "") ?? 0, $1.domid)
         }
+        guard !queue.isEmpty else { return nil }
+        let revision = await view.revision(of: template, in: desired, host: host)
+        let useRecord = ActionRunner.useRecord(template: template, snapshot: snapshot, now: clock.now())
         for domain in queue {
             guard domain.metadata[MetadataKey.revision] == revision else {
                 await discard(domain.name)
@@ -73,20 +95,30 @@ public struct Broker: Sendable {
             }
             if let reconciler, await !reconciler.hold(domain.name) { continue }
             defer { Task { [reconciler] in await reconciler?.unhold(domain.name) } }
-            let claimed = try await hostCall { () throws(HostError) in
-                try await host.updateMetadata(domain.name, [MetadataKey.stage: Stage.requested.rawValue],
-                    ifMatching: [MetadataKey.stage: Stage.paused.rawValue, MetadataKey.role: Role.preload.rawValue])
-            }
-            guard claimed else { continue }
+            let request = HandOutRequest(
+                name: domain.name, domid: domain.domid,
+                expected: [MetadataKey.stage: Stage.paused.rawValue, MetadataKey.role: Role.preload.rawValue,
+                    MetadataKey.template: template, MetadataKey.revision: revision],
+                claim: [MetadataKey.stage: Stage.requested.rawValue], used: ActionRunner.usedRecord,
+                hostMetadata: useRecord)
+            let outcome: HandOutOutcome
             do {
-                try await host.unpause(domain.name)
-                try await markUsed(domain.name, template: template)
+                outcome = try await host.handOut(request)
             } catch {
                 await discard(domain.name)
                 continue
             }
-            return Handout(name: domain.name, domid: domain.domid, uuid: domain.uuid, template: template,
-                preloaded: true, seconds: clock.now() - start)
+            switch outcome {
+            case .handedOut:
+                return Handout(name: domain.name, domid: domain.domid, uuid: domain.uuid, template: template,
+                    preloaded: true, seconds: clock.now() - start)
+            case .notMatching:
+                continue
+            case .notPaused(.running):
+                try? await markUsed(domain.name, template: template)
+            case .notPaused:
+                await discard(domain.name)
+            }
         }
         return nil
     }
@@ -166,14 +198,13 @@ public struct Broker: Sendable {
         try? await ActionRunner(host: host, clock: clock).destroy(name: name)
     }
 
-    /// The current revision of one disposable template's spec (only its template's files are fingerprinted).
-    private func revision(of template: String, in desired: DesiredState) async -> String {
-        guard let spec = desired.spec(forDisposableTemplate: template) else { return "" }
-        var fingerprint = ""
-        if spec.template.revision == .auto {
-            fingerprint = await host.fingerprint(files: spec.template.revisionFiles)
+    /// The host the broker picks from: the newest pass's view (daemon) or a fresh snapshot.
+    private func currentView(_ desired: DesiredState, cached: Bool) async throws(RequestError) -> View {
+        if cached, let last = await reconciler?.lastView {
+            return View(snapshot: last.snapshot, revisions: last.revisions, cached: true)
         }
-        return Digest.revision(of: spec, fingerprint: fingerprint)
+        let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
+        return View(snapshot: snapshot, revisions: nil, cached: false)
     }
 
     private func hostCall<Value>(_ body: () async throws(HostError) -> Value) async throws(RequestError) -> Value {
@@ -181,6 +212,31 @@ public struct Broker: Sendable {
             return try await body()
         } catch {
             throw RequestError(error)
+        }
+    }
+}
+
+extension Broker {
+    /// A snapshot to pick preloads from, and the revisions to judge them by when they come with it.
+    struct View: Sendable {
+        var snapshot: HostSnapshot
+        /// The revisions of the pass that took `snapshot`; nil for a fresh snapshot (computed when needed).
+        var revisions: Revisions?
+        var cached: Bool
+
+        /// The revision of one disposable template's spec in `desired`, with the file fingerprint the pass took
+        /// when there is one (else its template's files are fingerprinted now).
+        func revision(of template: String, in desired: DesiredState, host: any Host) async -> String {
+            guard let spec = desired.spec(forDisposableTemplate: template) else { return "" }
+            var fingerprint = ""
+            if spec.template.revision == .auto {
+                if let known = revisions?.fingerprints[spec.template.name] {
+                    fingerprint = known
+                } else {
+                    fingerprint = await host.fingerprint(files: spec.template.revisionFiles)
+                }
+            }
+            return Digest.revision(of: spec, fingerprint: fingerprint)
         }
     }
 }

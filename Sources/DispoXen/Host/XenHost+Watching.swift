@@ -44,36 +44,36 @@ extension XenHost {
         throw HostError(.timeout, domain: name, "not ready after \(timeout) (the guest did not write \(path))")
     }
 
-    /// Domain events, from xenstore watches rather than polling: `@releaseDomain` (a domain shut down, crashed
-    /// or was destroyed), `@introduceDomain` (a domain was created) and dispo's records (`/dispo/domains`). Each
-    /// burst of watch firings takes one snapshot, compared with the previous one (``EventDiff``): `.shutdown` /
-    /// `.crashed` per domain, `.unpaused` when a paused domain is seen running, `.changed` for anything else.
+    /// Host events: `.changed` whenever something may have changed, for the controller to read the host again
+    /// (it is level-based and never replays events).
     ///
-    /// Xen signals no pause or unpause: those are found by the next snapshot (the controller's periodic resync).
+    /// Sources: xenstore watches on `@releaseDomain` (a domain shut down, crashed or was destroyed),
+    /// `@introduceDomain` (a domain was created) and dispo's records (`/dispo/domains`), and, because Xen signals
+    /// no pause or unpause to anybody, a poll of every domain's power state each `powerPollInterval` seconds
+    /// (one `libxl_list_domain`, no xenstore reads): an `xl unpause` behind dispo's back is noticed within it.
     /// Ends when the consumer stops iterating.
     public func events() -> AsyncStream<HostEvent> {
         let watcher = self.watcher
+        let worker = self.worker
+        let interval = options.powerPollInterval
         let paths = [XenstorePaths.releaseDomain, XenstorePaths.introduceDomain, self.paths.domains]
-        return AsyncStream { continuation in
-            let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-            let subscription = watcher.subscribe(paths) { _ in tick.yield() }
-            tick.yield()  // the baseline
-            let task = Task {
-                var previous: [EventDiff.Summary]?
-                for await _ in ticks {
-                    guard let snapshot = try? await self.snapshot() else { continue }
-                    let current = snapshot.domains.map(EventDiff.Summary.init)
-                    if let previous {
-                        for event in EventDiff.events(from: previous, to: current) { continuation.yield(event) }
+        return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let subscription = watcher.subscribe(paths) { _ in continuation.yield(.changed) }
+            let poll = Task {
+                var previous: [UInt32: PowerState]?
+                while !Task.isCancelled {
+                    if let current = try? await worker.run({ session throws(HostError) in
+                        try session.libxl.powerStates()
+                    }) {
+                        if let previous, previous != current { continuation.yield(.changed) }
+                        previous = current
                     }
-                    previous = current
+                    do { try await Task.sleep(for: .seconds(interval)) } catch { break }
                 }
-                continuation.finish()
             }
             continuation.onTermination = { _ in
                 watcher.unsubscribe(subscription)
-                tick.finish()
-                task.cancel()
+                poll.cancel()
             }
         }
     }

@@ -19,16 +19,19 @@ public final class XenHost: DispoHost.Host {
         public var xenstoreRoot: String
         /// Whether libxl's error messages are also printed on stderr (they are always kept for error messages).
         public var echoLibxlErrors: Bool
+        /// How often the event stream polls the domains' power states (Xen signals no pause or unpause).
+        public var powerPollInterval: Double
         /// Receives warnings (e.g. a snapshot disk copied in full because the filesystem cannot reflink).
         public var warn: @Sendable (String) -> Void
 
         public init(
             stateDirectory: String = "/var/lib/dispo/disks", xenstoreRoot: String = "/dispo",
-            echoLibxlErrors: Bool = true, warn: @escaping @Sendable (String) -> Void = XenHost.printWarning
+            echoLibxlErrors: Bool = true, powerPollInterval: Double = 1, warn: @escaping @Sendable (String) -> Void = XenHost.printWarning
         ) {
             self.stateDirectory = stateDirectory
             self.xenstoreRoot = xenstoreRoot
             self.echoLibxlErrors = echoLibxlErrors
+            self.powerPollInterval = powerPollInterval
             self.warn = warn
         }
     }
@@ -37,6 +40,9 @@ public final class XenHost: DispoHost.Host {
     public let options: Options
     let paths: XenstorePaths
     let worker: XenWorker
+    /// A second thread with its own libxl context and xenstore connection, for hand-outs only: a request never
+    /// waits behind a domain being built or a snapshot on ``worker``.
+    let handOutWorker: XenWorker
     let watcher: XenstoreWatcher
 
     /// Opens libxenlight and xenstore; throws ``HostError/Code/unavailable`` with what to do when either cannot
@@ -44,11 +50,14 @@ public final class XenHost: DispoHost.Host {
     public init(options: Options = Options()) throws(HostError) {
         let paths = XenstorePaths(root: options.xenstoreRoot)
         let echo = options.echoLibxlErrors
-        worker = try XenWorker { () throws(HostError) -> XenSession in
+        worker = try XenWorker(name: "dispo-xen") { () throws(HostError) -> XenSession in
             let libxl = try Libxl(echoErrors: echo)
             let metadata = MetadataStore(store: try Xenstore(), paths: paths)
             try metadata.prepare()
             return XenSession(libxl: libxl, metadata: metadata)
+        }
+        handOutWorker = try XenWorker(name: "dispo-xen-handout") { () throws(HostError) -> XenSession in
+            XenSession(libxl: try Libxl(echoErrors: echo), metadata: MetadataStore(store: try Xenstore(), paths: paths))
         }
         watcher = try XenstoreWatcher()
         self.options = options
@@ -57,6 +66,7 @@ public final class XenHost: DispoHost.Host {
 
     deinit {
         worker.stop()
+        handOutWorker.stop()
         watcher.stop()
     }
 

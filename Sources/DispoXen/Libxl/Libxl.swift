@@ -88,6 +88,31 @@ final class Libxl {
         return Self.live(info, name: name)
     }
 
+    /// The domain `domid` now, named `name` without asking xenstore (the caller knows it); nil when it does not
+    /// exist. One hypercall: what the hand-out uses to check a domid it was given.
+    func domain(_ domid: UInt32, named name: String) -> LiveDomain? {
+        var info = libxl_dominfo()
+        libxl_dominfo_init(&info)
+        defer { libxl_dominfo_dispose(&info) }
+        guard libxl_domain_info(context, &info, domid) == 0 else { return nil }
+        return Self.live(info, name: name)
+    }
+
+    /// The power state of every domain but dom0, by domid (one `libxl_list_domain`, no xenstore reads): what the
+    /// event stream polls to notice pauses and unpauses, which Xen signals to nobody.
+    func powerStates() throws(HostError) -> [UInt32: PowerState] {
+        var count: Int32 = 0
+        guard let list = libxl_list_domain(context, &count) else {
+            throw failure("libxl_list_domain", rc: -3, domain: nil)
+        }
+        defer { libxl_dominfo_list_free(list, count) }
+        var states: [UInt32: PowerState] = [:]
+        for index in 0..<Int(count) where list[index].domid != 0 {
+            states[list[index].domid] = Self.live(list[index], name: "").flags.power
+        }
+        return states
+    }
+
     /// Memory no domain holds, in KiB.
     func freeMemoryKiB() throws(HostError) -> UInt64 {
         var kib: UInt64 = 0

@@ -15,18 +15,20 @@ final class XenSession {
     }
 }
 
-/// One dedicated thread (`dispo-xen`) that owns a ``XenSession`` and runs jobs on it one at a time, in order.
+/// One dedicated thread that owns a ``XenSession`` and runs jobs on it one at a time, in order.
 ///
-/// Every blocking libxl and xenstore call of ``XenHost`` (except watches) runs here, never on Swift's cooperative
-/// pool; callers await the result through a continuation.
+/// Every blocking libxl and xenstore call of ``XenHost`` (except watches) runs on one of these (`dispo-xen` for
+/// everything but hand-outs, `dispo-xen-handout` for those), never on Swift's cooperative pool; callers await
+/// the result through a continuation.
 final class XenWorker: Sendable {
     private let jobs = JobQueue()
 
-    /// Starts the thread, which opens the session with `open`; throws what `open` throws (the thread then ends).
-    init(open: @escaping @Sendable () throws(HostError) -> XenSession) throws(HostError) {
+    /// Starts the thread `name`, which opens the session with `open`; throws what `open` throws (the thread then
+    /// ends).
+    init(name: String, open: @escaping @Sendable () throws(HostError) -> XenSession) throws(HostError) {
         let jobs = self.jobs
         let thread = Thread {
-            _ = dispo_xen_name_thread("dispo-xen")
+            _ = dispo_xen_name_thread(name)
             let session: XenSession
             do throws(HostError) {
                 session = try open()
@@ -37,7 +39,7 @@ final class XenWorker: Sendable {
             jobs.started(failing: nil)
             jobs.serve(session)
         }
-        thread.name = "dispo-xen"
+        thread.name = name
         thread.start()
         if let error = jobs.waitUntilStarted() { throw error }
     }

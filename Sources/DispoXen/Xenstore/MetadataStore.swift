@@ -69,11 +69,53 @@ struct MetadataStore {
                 throw HostError(.notOwned, domain: name, "its record lacks owner=dispo; dispo leaves it alone")
             }
             guard expected.allSatisfy({ entry.values[$0.key] == $0.value }) else { return false }
-            for (key, value) in values {
-                let path = paths.domain(name, key: key)
+            try write(values, under: name, in: transaction)
+            return true
+        }
+    }
+
+    /// The claim of a hand-out, in one transaction that reads only what it checks: when the record of `name` is
+    /// owned and holds every pair of `expected`, writes `values` and returns the record's UUID; nil (nothing
+    /// written) when a pair differs. ``HostError/Code/notFound`` without a record, ``HostError/Code/notOwned``
+    /// without `owner=dispo`.
+    func claim(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
+        throws(HostError) -> String?
+    {
+        let node = paths.domain(name)
+        return try store.transaction { transaction throws(HostError) in
+            guard let uuid = try store.read(node, in: transaction) else {
+                throw HostError(.notFound, domain: name, "no domain dispo made has this name")
+            }
+            guard try store.read(paths.domain(name, key: MetadataKey.owner), in: transaction) == MetadataKey.ownerValue
+            else {
+                throw HostError(.notOwned, domain: name, "its record lacks owner=dispo; dispo leaves it alone")
+            }
+            for (key, value) in expected {
+                guard try store.read(paths.domain(name, key: key), in: transaction) == value else { return nil }
+            }
+            try write(values, under: name, in: transaction)
+            return uuid
+        }
+    }
+
+    /// Merges `values` into the record of `name` and `host` into the host-wide metadata, in one transaction and
+    /// without reading anything (for a record the caller holds, e.g. claimed by ``claim(_:_:ifMatching:)``).
+    func write(_ name: String, _ values: [String: String?], host: [String: String?]) throws(HostError) {
+        try store.transaction { transaction throws(HostError) in
+            try write(values, under: name, in: transaction)
+            for (key, value) in host {
+                let path = paths.host(key: key)
                 if let value { try store.write(path, value, in: transaction) } else { try store.remove(path, in: transaction) }
             }
-            return true
+        }
+    }
+
+    private func write(_ values: [String: String?], under name: String, in transaction: Xenstore.Transaction)
+        throws(HostError)
+    {
+        for (key, value) in values {
+            let path = paths.domain(name, key: key)
+            if let value { try store.write(path, value, in: transaction) } else { try store.remove(path, in: transaction) }
         }
     }
 

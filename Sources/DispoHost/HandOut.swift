@@ -1,0 +1,59 @@
+/// One hand-out of a paused preload, as the broker asks the host for it (``Host/handOut(_:)``).
+public struct HandOutRequest: Sendable, Hashable {
+    /// The domain to hand out.
+    public var name: String
+    /// Its domid when known (from a snapshot); a backend may use it to skip a lookup by name, after checking that
+    /// the domain with this id is still the one its record describes.
+    public var domid: Int?
+    /// The record must hold every pair, else nothing is written and the outcome is ``HandOutOutcome/notMatching``.
+    public var expected: [String: String]
+    /// Written into the record, atomically with the check, before the domain is touched (the claim).
+    public var claim: [String: String?]
+    /// Written into the record once the domain runs.
+    public var used: [String: String?]
+    /// Written into the host-wide metadata with `used` (a nil value removes the key).
+    public var hostMetadata: [String: String?]
+
+    public init(
+        name: String, domid: Int? = nil, expected: [String: String], claim: [String: String?],
+        used: [String: String?], hostMetadata: [String: String?] = [:]
+    ) {
+        self.name = name
+        self.domid = domid
+        self.expected = expected
+        self.claim = claim
+        self.used = used
+        self.hostMetadata = hostMetadata
+    }
+}
+
+/// How a hand-out went.
+public enum HandOutOutcome: Sendable, Hashable {
+    /// Claimed, unpaused and marked used.
+    case handedOut
+    /// The record no longer matched (another request took it, or it changed): nothing was written.
+    case notMatching
+    /// Claimed, but the domain was not paused (unpaused by someone else, shut down, crashed); it was not touched
+    /// and `used` was not written. The caller decides what becomes of it.
+    case notPaused(PowerState)
+}
+
+extension Host {
+    /// The hand-out composed of the single operations: a conditional metadata update (the claim), `unpause`,
+    /// then the `used` and host-wide writes. A backend with a faster path (one thread, no lookups) overrides it.
+    public func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
+        guard try await updateMetadata(request.name, request.claim, ifMatching: request.expected) else {
+            return .notMatching
+        }
+        do {
+            try await unpause(request.name)
+        } catch where error.code == .invalidState {
+            let power = try await snapshot().domain(named: request.name)?.power ?? .halted
+            if power != .paused { return .notPaused(power) }
+            throw error
+        }
+        try await updateMetadata(request.name, request.used)
+        if !request.hostMetadata.isEmpty { try await updateHostMetadata(request.hostMetadata) }
+        return .handedOut
+    }
+}
