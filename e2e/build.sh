@@ -99,7 +99,7 @@ build_dispo() {
 build_helpers() {
   local O=$CACHE/out
   if [ ! -x "$O/unpause" ] || [ "$E2E/src/unpause.c" -nt "$O/unpause" ]; then
-    gcc -O2 -Wall -o "$O/unpause" "$E2E/src/unpause.c" -lxenlight -lxentoollog || die "building e2e/src/unpause.c failed (libxen-dev?)"
+    gcc -O2 -Wall -o "$O/unpause" "$E2E/src/unpause.c" -lxenlight -lxentoollog -lxenstore || die "building e2e/src/unpause.c failed (libxen-dev?)"
   fi
   if [ ! -x "$O/now" ] || [ "$E2E/src/now.c" -nt "$O/now" ]; then
     gcc -O2 -Wall -o "$O/now" "$E2E/src/now.c" || die "building e2e/src/now.c failed"

@@ -204,7 +204,7 @@ request() { # TARGET...: dispo request --json, timed; sets REQ (JSON), REQ_RC, R
 start_watch() {
     rm -f $W/watch.rc $W/watch.pid
     (
-        dispo watch --host xen -c $CFG >> $WATCH_LOG 2>&1 &
+        DISPO_TRACE=1 dispo watch --host xen -c $CFG >> $WATCH_LOG 2>&1 &
         echo $! > $W/watch.pid
         wait $!
         echo $? > $W/watch.rc
@@ -367,7 +367,9 @@ step4() {
     xl unpause "$VICTIM"
     t0=$(now)
     if wait_until 60 victim_used; then
-        info "$VICTIM after xl unpause: role $(field "$VICTIM" 5), stage $(field "$VICTIM" 6), xl state $(state_of "$VICTIM") (after $(elapsed $t0)s)"
+        t_used=$(elapsed $t0)
+        info "$VICTIM after xl unpause: role $(field "$VICTIM" 5), stage $(field "$VICTIM" 6), xl state $(state_of "$VICTIM") (after ${t_used}s)"
+        measure unpause_noticed "$t_used" "xl unpause of a preload behind dispo's back until xenstore says stage used (checked every ${POLL}s)"
         pass 4-unpaused-preload-marked-used
     else
         fail 4-unpaused-preload-marked-used "$VICTIM: role $(field "$VICTIM" 5), stage $(field "$VICTIM" 6) (want used), in queue: $(in_list "$VICTIM" "$Q" && echo yes || echo no)"
@@ -549,13 +551,37 @@ measurements() {
         [ -n "$REQ_SAMPLES" ] && measure request_preload_wall_median "$(echo "$REQ_SAMPLES" | median)" "median of $(echo $REQ_SAMPLES | wc -w) preload hand-outs:$(for s in $REQ_SAMPLES; do printf ' %s' $s; done)"
         [ -n "$BROKER_SAMPLES" ] && measure request_preload_broker_median "$(echo "$BROKER_SAMPLES" | median)" "broker-reported, same hand-outs:$(for s in $BROKER_SAMPLES; do printf ' %s' $s; done)"
     fi
+    # where a client's wall time goes: starting the dispo binary, and a hand-out through the socket with curl
+    vs=""
+    for i in 1 2 3; do
+        t0=$(now)
+        dispo --version > /dev/null 2>&1
+        vs="$vs $(elapsed $t0)"
+    done
+    measure dispo_process_start "$(echo "$vs" | median)" "dispo --version, command wall time (starting the binary), median of:$vs"
+    if [ -z "$NOBACKEND" ] && watch_up && wait_until 90 queue_ok; then
+        t0=$(now)
+        curl -sS --max-time 30 --unix-socket $SOCK -X POST -H 'Content-Type: application/json' \
+            -d "{\"target\":\"$DVM\"}" http://localhost/v1/disposables > $W/curl.json 2> $W/curl.err
+        cw=$(elapsed $t0)
+        CURL=$(cat $W/curl.json)
+        if [ "$(json "$CURL" .preloaded)" = true ]; then
+            measure request_preload_curl_wall "$cw" "POST /v1/disposables with curl (ready preload, no dispo client process), wall; the broker said $(json "$CURL" .seconds)"
+            dx 60 $W/release.out $W/release.out release "$(json "$CURL" .name)" --host xen
+        else
+            info "curl hand-out: $(echo "$CURL" | oneline) $(oneline < $W/curl.err)"
+        fi
+    fi
     # the bare cost of waking a paused, booted guest: one libxl_domain_unpause (C, in-process), and xl unpause
     if [ -n "$BYHAND_DOMID" ] && xl domid $BYHAND > /dev/null 2>&1; then
         lu=""
         xu=""
+        xr=""
         for i in 1 2 3; do
             xl pause $BYHAND
-            lu="$lu $(e2e-unpause $BYHAND | sed -n 's/^unpause_seconds=\([0-9.]*\).*/\1/p')"
+            out=$(e2e-unpause $BYHAND)
+            lu="$lu $(echo "$out" | sed -n 's/^unpause_seconds=\([0-9.]*\).*/\1/p')"
+            xr="$xr $(echo "$out" | sed -n 's/.*xenstore_read_seconds=\([0-9.]*\).*/\1/p')"
             xl pause $BYHAND
             t0=$(now)
             xl unpause $BYHAND
@@ -563,6 +589,7 @@ measurements() {
         done
         measure libxl_unpause "$(echo "$lu" | median)" "one libxl_domain_unpause of the paused guest byhand (e2e-unpause, in-process), median of:$lu"
         measure xl_unpause_wall "$(echo "$xu" | median)" "xl unpause byhand, command wall time, median of:$xu"
+        measure xenstore_round_trip "$(echo "$xr" | median)" "one xs_read of a dom0 key (C, in-process, median of 20 per run), median of runs:$xr"
     fi
 }
 
@@ -688,6 +715,7 @@ if [ -n "$E2E_DEBUG" ]; then
     echo "----- dispo watch log"
     cat $WATCH_LOG
 fi
+grep TRACE $WATCH_LOG | head -n 200 | sed 's/^/TR /'
 npass=$(grep -c '^PASS ' $RES)
 nfail=$(grep -c '^FAIL ' $RES)
 echo "E2E-RESULTS-BEGIN"

@@ -2,24 +2,26 @@
 public struct HandOutRequest: Sendable, Hashable {
     /// The domain to hand out.
     public var name: String
-    /// Its domid when known (from a snapshot); a backend may use it to skip a lookup by name, after checking that
-    /// the domain with this id is still the one its record describes.
+    /// Its domid and UUID when known (from a snapshot): when the record still names this UUID, a backend may use
+    /// the domid without looking the domain up.
     public var domid: Int?
+    public var uuid: String?
     /// The record must hold every pair, else nothing is written and the outcome is ``HandOutOutcome/notMatching``.
     public var expected: [String: String]
     /// Written into the record, atomically with the check, before the domain is touched (the claim).
     public var claim: [String: String?]
     /// Written into the record once the domain runs.
     public var used: [String: String?]
-    /// Written into the host-wide metadata with `used` (a nil value removes the key).
+    /// Written into the host-wide metadata with the claim (a nil value removes the key).
     public var hostMetadata: [String: String?]
 
     public init(
-        name: String, domid: Int? = nil, expected: [String: String], claim: [String: String?],
+        name: String, domid: Int? = nil, uuid: String? = nil, expected: [String: String], claim: [String: String?],
         used: [String: String?], hostMetadata: [String: String?] = [:]
     ) {
         self.name = name
         self.domid = domid
+        self.uuid = uuid
         self.expected = expected
         self.claim = claim
         self.used = used
@@ -39,12 +41,13 @@ public enum HandOutOutcome: Sendable, Hashable {
 }
 
 extension Host {
-    /// The hand-out composed of the single operations: a conditional metadata update (the claim), `unpause`,
-    /// then the `used` and host-wide writes. A backend with a faster path (one thread, no lookups) overrides it.
+    /// The hand-out composed of the single operations: a conditional metadata update (the claim), the host-wide
+    /// write, `unpause`, then the `used` write. A backend with a faster path (one thread, no lookups) overrides it.
     public func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
         guard try await updateMetadata(request.name, request.claim, ifMatching: request.expected) else {
             return .notMatching
         }
+        if !request.hostMetadata.isEmpty { try await updateHostMetadata(request.hostMetadata) }
         do {
             try await unpause(request.name)
         } catch where error.code == .invalidState {
@@ -53,7 +56,6 @@ extension Host {
             throw error
         }
         try await updateMetadata(request.name, request.used)
-        if !request.hostMetadata.isEmpty { try await updateHostMetadata(request.hostMetadata) }
         return .handedOut
     }
 }

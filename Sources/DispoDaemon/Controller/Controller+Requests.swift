@@ -11,9 +11,15 @@ extension Controller {
         guard let desired else {
             throw RequestError(.unavailable, "no valid config is in force yet; fix the config (dispo status shows why)")
         }
+        trace("controller.request")
+        handOuts += 1
+        defer {
+            handOuts -= 1
+            trigger(.request)
+        }
         let handout = try await broker.request(parsed, source: source, desired: desired)
         activity.handedOut(handout)
-        trigger(.request)
+        trace("controller.done")
         return handout
     }
 

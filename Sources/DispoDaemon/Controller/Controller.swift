@@ -32,6 +32,11 @@ public actor Controller {
     private var observedDigest: String?
     private var wakeTask: Task<Void, Never>?
     private var stopping = false
+    /// Hand-outs in progress; passes wait for them (at most ``passDeferral``) so that a hand-out does not share
+    /// the host with a snapshot its own claim set off. The hand-out triggers a pass when it ends.
+    var handOuts = 0
+    private var deferredSince: Double?
+    static let passDeferral = 0.25
 
     /// True once a graceful stop began: new requests are refused (503).
     public var isStopping: Bool { stopping }
@@ -108,6 +113,15 @@ public actor Controller {
 
     /// One pass: reload if asked, plan, start what may start, schedule the next wake-up.
     func pass() async {
+        if handOuts > 0 {
+            let since = deferredSince ?? clock.now()
+            deferredSince = since
+            if clock.now() - since < Self.passDeferral {
+                schedule(at: since + Self.passDeferral)
+                return
+            }
+        }
+        deferredSince = nil
         let (reload, reset) = flags.withLock { flags -> (Bool, Bool) in
             defer { flags = Flags(reload: false, resetBackoff: false) }
             return (flags.reload, flags.resetBackoff)

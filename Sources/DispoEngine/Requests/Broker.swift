@@ -33,7 +33,9 @@ public struct Broker: Sendable {
         -> Handout
     {
         let start = clock.now()
+        trace("broker.start")
         var view = try await currentView(desired, cached: true)
+        trace("broker.view cached=\(view.cached)")
         let template: String
         do {
             template = try target.resolve(in: desired, source: source, snapshot: view.snapshot)
@@ -86,8 +88,10 @@ public struct Broker: Sendable {
             (Double($0.metadata[MetadataKey.created] ?? "") ?? 0, $0.domid) < (Double($1.metadata[MetadataKey.created] ?? "") ?? 0, $1.domid)
         }
         guard !queue.isEmpty else { return nil }
+        trace("broker.queue")
         let revision = await view.revision(of: template, in: desired, host: host)
         let useRecord = ActionRunner.useRecord(template: template, snapshot: snapshot, now: clock.now())
+        trace("broker.revision")
         for domain in queue {
             guard domain.metadata[MetadataKey.revision] == revision else {
                 await discard(domain.name)
@@ -95,19 +99,22 @@ public struct Broker: Sendable {
             }
             if let reconciler, await !reconciler.hold(domain.name) { continue }
             defer { Task { [reconciler] in await reconciler?.unhold(domain.name) } }
+            // The claim makes it an unnamed disposable being handed out (the planner removes one left paused in that
+            // stage by a crash); once it runs it is marked used.
             let request = HandOutRequest(
-                name: domain.name, domid: domain.domid,
-                expected: [MetadataKey.stage: Stage.paused.rawValue, MetadataKey.role: Role.preload.rawValue,
-                    MetadataKey.template: template, MetadataKey.revision: revision],
-                claim: [MetadataKey.stage: Stage.requested.rawValue], used: ActionRunner.usedRecord,
-                hostMetadata: useRecord)
+                name: domain.name, domid: domain.domid, uuid: domain.uuid,
+                expected: [MetadataKey.stage: Stage.paused.rawValue, MetadataKey.role: Role.preload.rawValue],
+                claim: [MetadataKey.role: Role.unnamed.rawValue, MetadataKey.stage: Stage.requested.rawValue],
+                used: [MetadataKey.stage: Stage.used.rawValue], hostMetadata: useRecord)
             let outcome: HandOutOutcome
+            trace("broker.held")
             do {
                 outcome = try await host.handOut(request)
             } catch {
                 await discard(domain.name)
                 continue
             }
+            trace("broker.handedOut")
             switch outcome {
             case .handedOut:
                 return Handout(name: domain.name, domid: domain.domid, uuid: domain.uuid, template: template,

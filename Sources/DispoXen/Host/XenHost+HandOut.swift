@@ -1,10 +1,11 @@
 public import DispoHost
 
 extension XenHost {
-    /// The hand-out as one job on its own thread (``handOutWorker``): the claim in one xenstore transaction that
-    /// reads only what it checks, one `libxl_domain_info` of the domid the snapshot gave (checked against the
-    /// record's UUID; looked up by name only when it changed), `libxl_domain_unpause`, then the `used` and
-    /// host-wide writes in one transaction.
+    /// The hand-out as one job on its own thread (``handOutWorker``): the claim and the host-wide record in one
+    /// xenstore transaction that reads only what it checks; `libxl_domain_unpause` of the domid the snapshot gave
+    /// when the record still names the snapshot's UUID (else the domain is looked up by name and checked first; a
+    /// domid is only reused after some 32,000 creations, far beyond the age of a view);
+    /// then the `used` record (a single write when it is one key).
     public func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
         try Self.validate(request.name)
         return try await handOutWorker.run { session throws(HostError) in try session.handOut(request) }
@@ -14,17 +15,26 @@ extension XenHost {
 extension XenSession {
     func handOut(_ request: HandOutRequest) throws(HostError) -> HandOutOutcome {
         let name = request.name
-        guard let uuid = try metadata.claim(name, request.claim, ifMatching: request.expected) else {
+        trace("xen.job")
+        guard let uuid = try metadata.claim(name, request.claim, ifMatching: request.expected, host: request.hostMetadata)
+        else {
             return .notMatching
         }
-        var live = request.domid.flatMap { UInt32(exactly: $0) }.flatMap { libxl.domain($0, named: name) }
-        if live?.uuid != uuid {
-            live = libxl.domid(of: name).flatMap { libxl.domain($0, named: name) }
+        trace("xen.claimed")
+        if let domid = request.domid.flatMap({ UInt32(exactly: $0) }), request.uuid == uuid,
+            (try? libxl.unpause(domid, name: name)) != nil
+        {
+            trace("xen.unpaused")
+        } else {
+            // The snapshot's domid is stale, or the unpause failed: find out what the domain is now.
+            guard let domid = libxl.domid(of: name), let live = libxl.domain(domid, named: name), live.uuid == uuid else {
+                return .notPaused(.halted)
+            }
+            guard live.flags.power == .paused else { return .notPaused(live.flags.power) }
+            try libxl.unpause(live.domid, name: name)
         }
-        guard let live, live.uuid == uuid else { return .notPaused(.halted) }
-        guard live.flags.power == .paused else { return .notPaused(live.flags.power) }
-        try libxl.unpause(live.domid, name: name)
-        try metadata.write(name, request.used, host: request.hostMetadata)
+        try metadata.write(name, request.used)
+        trace("xen.written")
         return .handedOut
     }
 }

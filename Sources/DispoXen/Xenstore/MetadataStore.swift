@@ -75,11 +75,12 @@ struct MetadataStore {
     }
 
     /// The claim of a hand-out, in one transaction that reads only what it checks: when the record of `name` is
-    /// owned and holds every pair of `expected`, writes `values` and returns the record's UUID; nil (nothing
-    /// written) when a pair differs. ``HostError/Code/notFound`` without a record, ``HostError/Code/notOwned``
+    /// owned and holds every pair of `expected`, writes `values` (and `host` into the host-wide metadata) and
+    /// returns the record's UUID; nil (nothing written) when a pair differs. ``HostError/Code/notFound`` without a record, ``HostError/Code/notOwned``
     /// without `owner=dispo`.
-    func claim(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
-        throws(HostError) -> String?
+    func claim(
+        _ name: String, _ values: [String: String?], ifMatching expected: [String: String], host: [String: String?]
+    ) throws(HostError) -> String?
     {
         let node = paths.domain(name)
         return try store.transaction { transaction throws(HostError) in
@@ -94,19 +95,18 @@ struct MetadataStore {
                 guard try store.read(paths.domain(name, key: key), in: transaction) == value else { return nil }
             }
             try write(values, under: name, in: transaction)
+            try writeHost(host, in: transaction)
             return uuid
         }
     }
 
-    /// Merges `values` into the record of `name` and `host` into the host-wide metadata, in one transaction and
-    /// without reading anything (for a record the caller holds, e.g. claimed by ``claim(_:_:ifMatching:)``).
-    func write(_ name: String, _ values: [String: String?], host: [String: String?]) throws(HostError) {
-        try store.transaction { transaction throws(HostError) in
-            try write(values, under: name, in: transaction)
-            for (key, value) in host {
-                let path = paths.host(key: key)
-                if let value { try store.write(path, value, in: transaction) } else { try store.remove(path, in: transaction) }
-            }
+    /// Merges `values` into the record of `name` without reading anything, for a record the caller holds (e.g.
+    /// claimed by ``claim(_:_:ifMatching:host:)``): one key is one write, more are one transaction.
+    func write(_ name: String, _ values: [String: String?]) throws(HostError) {
+        if values.count == 1 {
+            try write(values, under: name, in: Xenstore.none)
+        } else {
+            try store.transaction { transaction throws(HostError) in try write(values, under: name, in: transaction) }
         }
     }
 
@@ -121,11 +121,13 @@ struct MetadataStore {
 
     /// Merges `values` into the host-wide metadata (nil removes a key).
     func mergeHost(_ values: [String: String?]) throws(HostError) {
-        try store.transaction { transaction throws(HostError) in
-            for (key, value) in values {
-                let path = paths.host(key: key)
-                if let value { try store.write(path, value, in: transaction) } else { try store.remove(path, in: transaction) }
-            }
+        try store.transaction { transaction throws(HostError) in try writeHost(values, in: transaction) }
+    }
+
+    private func writeHost(_ values: [String: String?], in transaction: Xenstore.Transaction) throws(HostError) {
+        for (key, value) in values {
+            let path = paths.host(key: key)
+            if let value { try store.write(path, value, in: transaction) } else { try store.remove(path, in: transaction) }
         }
     }
 
