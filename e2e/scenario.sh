@@ -574,6 +574,7 @@ measurements() {
     fi
     # the bare cost of waking a paused, booted guest: one libxl_domain_unpause (C, in-process), and xl unpause
     if [ -n "$BYHAND_DOMID" ] && xl domid $BYHAND > /dev/null 2>&1; then
+        [ -z "$NOBACKEND" ] && watch_up && wait_until 90 queue_ok # as quiet as for the hand-outs
         lu=""
         xu=""
         xr=""

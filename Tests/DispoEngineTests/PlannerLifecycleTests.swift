@@ -61,6 +61,15 @@ struct PlannerLifecycleTests {
         #expect(destroyed.count == 5)
     }
 
+    @Test func aHandOutInterruptedBeforeTheUnpauseIsRemovedAfterItIsUsed() {
+        var world = World(baseYAML)
+        world.add("disp1", role: .unnamed, template: "default-dvm", stage: .requested, power: .paused)
+        world.add("disp2", role: .unnamed, template: "default-dvm", stage: .requested, power: .running)
+        let plan = world.plan()
+        #expect(plan.actions.filter { $0.op == .destroy }.map(\.name) == ["disp1"], "never unpaused: nobody has it")
+        #expect(plan.adoptions == ["disp2"], "running: handed out, its used record is written now")
+    }
+
     @Test func workInFlightIsLeftAlone() {
         var world = World(baseYAML)
         world.add("disp2", role: .preload, template: "default-dvm", stage: .starting, power: .running)

@@ -94,7 +94,8 @@ public struct Wait: Sendable, Hashable, CustomStringConvertible {
 /// The planner's answer: what to do, what to relabel, and what waits.
 public struct Plan: Sendable, Hashable {
     public var actions: [Action] = []
-    /// Preloads unpaused outside dispo: they are relabelled used (metadata only) and leave the queue.
+    /// Preloads unpaused outside dispo, and hand-outs whose `used` record did not follow the unpause: they are
+    /// relabelled used (metadata only); preloads leave the queue.
     public var adoptions: [String] = []
     public var waits: [Wait] = []
 

@@ -81,11 +81,15 @@ struct PlanBuilder {
 
     // MARK: - Unnamed disposables
 
-    /// Stopped or crashed ones are cleaned up; ones interrupted before hand-out are removed; used ones stay.
+    /// Stopped or crashed ones are cleaned up; ones interrupted before hand-out (not yet running) are removed;
+    /// used ones stay, and one running in stage `requested` is relabelled used.
     mutating func planUnnamed() {
         for domain in observed.unnamed where !input.inFlight.contains(domain.name) {
             if domain.isDown {
                 destroy(domain, role: .unnamed, reason: .cleanup, downDetail(domain))
+            } else if domain.stage == .requested, domain.power == .running {
+                // Handed out (unpaused) but the `used` record did not follow: it is someone's now.
+                plan.adoptions.append(domain.name)
             } else if let stage = domain.stage, [.creating, .starting, .requested].contains(stage) {
                 destroy(domain, role: .unnamed, reason: .cleanup, "interrupted while \(stage.rawValue); remove it")
             }

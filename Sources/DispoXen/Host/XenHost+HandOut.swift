@@ -5,10 +5,22 @@ extension XenHost {
     /// xenstore transaction that reads only what it checks; `libxl_domain_unpause` of the domid the snapshot gave
     /// when the record still names the snapshot's UUID (else the domain is looked up by name and checked first; a
     /// domid is only reused after some 32,000 creations, far beyond the age of a view);
-    /// then the `used` record (a single write when it is one key).
+    /// then it returns, and the `used` record follows on the same thread (a single write when it is one key): once
+    /// a guest runs it competes for the CPU with everything dom0 still has to do.
     public func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
         try Self.validate(request.name)
-        return try await handOutWorker.run { session throws(HostError) in try session.handOut(request) }
+        let outcome = try await handOutWorker.run { session throws(HostError) in try session.handOut(request) }
+        if outcome == .handedOut {
+            let warn = options.warn
+            handOutWorker.submit { session in
+                do {
+                    try session.metadata.write(request.name, request.used)
+                } catch {
+                    warn("\(request.name): handed out, but its record was not marked used (\(error)); the next pass does")
+                }
+            }
+        }
+        return outcome
     }
 }
 
@@ -33,8 +45,6 @@ extension XenSession {
             guard live.flags.power == .paused else { return .notPaused(live.flags.power) }
             try libxl.unpause(live.domid, name: name)
         }
-        try metadata.write(name, request.used)
-        trace("xen.written")
         return .handedOut
     }
 }
