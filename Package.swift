@@ -81,7 +81,7 @@ let package = Package(
         ),
 
         // Helpers shared by the test targets: running the built binary, temp dirs, a seeded generator.
-        .target(name: "DispoTestKit", path: "Tests/DispoTestKit"),
+        .target(name: "DispoTestKit", dependencies: ["DispoHost"], path: "Tests/DispoTestKit"),
         .testTarget(name: "DispoYAMLTests", dependencies: ["DispoYAML"]),
         .testTarget(name: "DispoWatchTests", dependencies: ["DispoWatch", "DispoTestKit"]),
         .testTarget(name: "DispoSimTests", dependencies: ["DispoSim", "DispoTestKit"]),

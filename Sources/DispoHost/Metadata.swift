@@ -33,4 +33,6 @@ public enum HostMetadataKey {
     public static let lastUsePrefix = "lastuse."
     /// Digest of the config last fully reconciled.
     public static let observedConfig = "observed-config"
+    /// The process id of the running controller (`dispo watch`), which owns the preload queues while it runs.
+    public static let controller = "controller"
 }

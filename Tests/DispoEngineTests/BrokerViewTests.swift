@@ -2,6 +2,7 @@ import DispoConfig
 import DispoEngine
 import DispoHost
 import DispoSim
+import DispoTestKit
 import Synchronization
 import Testing
 
@@ -63,6 +64,20 @@ struct BrokerViewTests {
         #expect(handout.preloaded && handout.name == queue.first)
     }
 
+    @Test func aViewTakenBeforeAHandOutDoesNotOfferItAgain() async throws {
+        let (world, reconciler, desired) = try await Self.filled()
+        let counting = CountingHost(world.host)
+        let broker = Broker(host: counting, clock: world.clock, random: SeededRandomSource(seed: 3),
+            reconciler: reconciler, ownsQueues: true)
+        let first = try await broker.request(.defaultDispVM, source: nil, desired: desired)
+        for _ in 0..<100 where await !reconciler.busyNames.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(await reconciler.busyNames.isEmpty, "the used record was written and the name let go")
+        let second = try await broker.request(.defaultDispVM, source: nil, desired: desired)
+        #expect(first.name != second.name)
+        #expect(counting.handOuts == 2, "the first one is not tried again from the view of before its hand-out")
+        #expect(counting.handOutRequests.allSatisfy { $0.claim.isEmpty }, "the owner of the queues does not claim")
+    }
+
     @Test func theDefaultHandOutRefusesARecordThatNoLongerMatches() async throws {
         let (world, _, _) = try await Self.filled()
         let name = try #require(try await BrokerTests.queue(world).first)
@@ -72,50 +87,4 @@ struct BrokerViewTests {
         #expect(try await world.host.handOut(claim) == .notMatching, "a second claim of the same preload")
         #expect(try await world.snapshot().domain(named: name)?.metadata[MetadataKey.stage] == "used")
     }
-}
-
-/// A host that counts snapshots and hand-outs, forwarding everything to `base`.
-final class CountingHost: Host {
-    let base: any Host
-    private let counts = Mutex((snapshots: 0, handOuts: 0))
-
-    init(_ base: any Host) { self.base = base }
-
-    var snapshots: Int { counts.withLock { $0.snapshots } }
-    var handOuts: Int { counts.withLock { $0.handOuts } }
-
-    var backend: String { base.backend }
-    var location: String { base.location }
-    func snapshot() async throws(HostError) -> HostSnapshot {
-        counts.withLock { $0.snapshots += 1 }
-        return try await base.snapshot()
-    }
-    func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
-        counts.withLock { $0.handOuts += 1 }
-        return try await base.handOut(request)
-    }
-    func create(_ request: CreateRequest) async throws(HostError) -> Domain { try await base.create(request) }
-    func unpause(_ name: String) async throws(HostError) { try await base.unpause(name) }
-    func pause(_ name: String) async throws(HostError) { try await base.pause(name) }
-    func setMemoryTarget(_ name: String, _ target: Size) async throws(HostError) {
-        try await base.setMemoryTarget(name, target)
-    }
-    func shutdown(_ name: String) async throws(HostError) { try await base.shutdown(name) }
-    func destroy(_ name: String) async throws(HostError) { try await base.destroy(name) }
-    func updateMetadata(_ name: String, _ values: [String: String?]) async throws(HostError) {
-        try await base.updateMetadata(name, values)
-    }
-    func updateMetadata(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
-        async throws(HostError) -> Bool
-    {
-        try await base.updateMetadata(name, values, ifMatching: expected)
-    }
-    func updateHostMetadata(_ values: [String: String?]) async throws(HostError) {
-        try await base.updateHostMetadata(values)
-    }
-    func waitReady(_ name: String, readiness: Readiness?, timeout: Interval) async throws(HostError) {
-        try await base.waitReady(name, readiness: readiness, timeout: timeout)
-    }
-    func fingerprint(files: [String]) async -> String { await base.fingerprint(files: files) }
-    func events() -> AsyncStream<HostEvent> { base.events() }
 }

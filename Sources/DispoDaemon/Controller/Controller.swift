@@ -14,7 +14,9 @@ public actor Controller {
     let options: ControllerOptions
     let logger: Logger
     let reconciler: Reconciler
-    let broker: Broker
+    /// Hands disposables out; once the controller holds the ``ControllerLease`` it owns the queues (no claim).
+    private(set) var broker: Broker
+    let random: any RandomSource
     let activity: Activity
     private let wakeStream: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
@@ -68,6 +70,7 @@ public actor Controller {
             onEvent: { event in activity.record(event, logger: logger) })
         self.reconciler = reconciler
         self.broker = Broker(host: host, clock: clock, random: random, reconciler: reconciler)
+        self.random = random
         (wakeStream, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -85,6 +88,7 @@ public actor Controller {
 
     /// Runs passes until ``stop()``; then lets jobs in flight finish (bounded by the drain timeout).
     public func run() async {
+        await takeLease()
         trigger(.timer)
         let resync = Task { [clock, options] in
             while !Task.isCancelled {
@@ -102,7 +106,29 @@ public actor Controller {
         if left > 0 {
             logger.warning("stopping with jobs still running", metadata: ["jobs": "\(left)"])
         }
+        await dropLease()
         logger.info("controller stopped", metadata: ["passes": "\(passes)"])
+    }
+
+    /// Writes the ``ControllerLease``: from then on this controller owns the preload queues and hands them out
+    /// without a durable claim. Without it (the host refused the write) every hand-out claims first.
+    private func takeLease() async {
+        do {
+            try await host.updateHostMetadata([HostMetadataKey.controller: ControllerLease.mine])
+            broker = Broker(host: host, clock: clock, random: random, reconciler: reconciler, ownsQueues: true)
+        } catch {
+            logger.warning("cannot record this controller in the host metadata; every hand-out claims first",
+                metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Removes the lease when it is still this process's.
+    private func dropLease() async {
+        guard let snapshot = try? await host.snapshot(),
+            snapshot.metadata[HostMetadataKey.controller] == ControllerLease.mine
+        else { return }
+        let remove: [String: String?] = [HostMetadataKey.controller: nil]
+        try? await host.updateHostMetadata(remove)
     }
 
     /// Ends the loop after the current pass (graceful shutdown).

@@ -1,3 +1,5 @@
+import DispoHost
+
 /// Names the broker works on: the planner leaves them alone while held, and dispids in use are not reused.
 extension Reconciler {
     /// Marks a domain as being worked on outside the reconciler (a hand-out, a release, a cold start);
@@ -18,6 +20,16 @@ extension Reconciler {
 
     /// Names in flight (the reconciler's jobs and the broker's holds).
     public var busyNames: Set<String> { inFlight }
+
+    /// Records that `name` was handed out now: views taken before this moment still show it as a ready preload.
+    public func noteHandedOut(_ name: String) {
+        handedOut[name] = clock.now()
+    }
+
+    /// What the broker must not take from a view taken at `takenAt`: names in flight, and names handed out since.
+    public func unavailable(since takenAt: Double) -> Set<String> {
+        inFlight.union(handedOut.filter { $0.value >= takenAt }.keys)
+    }
 
     /// Preloads of a template being created now.
     public func creatingCount(_ template: String) -> Int { creating[template] ?? 0 }

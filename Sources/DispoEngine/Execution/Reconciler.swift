@@ -22,6 +22,8 @@ public actor Reconciler {
     /// What the newest pass saw: the snapshot it planned on and the revisions it judged preloads by. The broker
     /// picks its candidates from it instead of reading the host again (each claim re-checks the record).
     public private(set) var lastView: HostView?
+    /// When the broker handed each name out (pruned once a newer view shows it).
+    var handedOut: [String: Double] = [:]
 
     public init(
         host: any Host, clock: any HostClock, random: any RandomSource = SystemRandomSource(),
@@ -74,10 +76,14 @@ public actor Reconciler {
 
     /// Snapshot, plan, and relabel the preloads unpaused outside dispo (the start of every pass).
     func planAndRelabel(_ desired: DesiredState) async throws(HostError) -> (HostSnapshot, PlanInput, Plan) {
+        let takenAt = clock.now()
         let snapshot = try await host.snapshot()
         let input = try await input(desired, snapshot: snapshot)
         let plan = Planner.plan(input)
-        lastView = HostView(snapshot: snapshot, revisions: input.revisions, at: clock.now())
+        if takenAt >= lastView?.at ?? -.infinity {
+            lastView = HostView(snapshot: snapshot, revisions: input.revisions, at: takenAt)
+            handedOut = handedOut.filter { $0.value >= takenAt }
+        }
         onEvent(.planned(plan))
         let runner = ActionRunner(host: host, clock: clock)
         for name in plan.adoptions {
@@ -131,6 +137,6 @@ public actor Reconciler {
 public struct HostView: Sendable {
     public var snapshot: HostSnapshot
     public var revisions: Revisions
-    /// When the snapshot was taken (the clock's seconds).
+    /// When the snapshot was begun (the clock's seconds): everything done before it shows in it.
     public var at: Double
 }

@@ -13,15 +13,19 @@ public struct Broker: Sendable {
     let reconciler: Reconciler?
     /// How often to look for a preload that is still starting.
     let pollInterval: Double
+    /// True in the controller that holds the ``ControllerLease``: it hands its preloads out without a durable
+    /// claim (its reconciler's holds keep its own requests apart, and no other process takes them).
+    let ownsQueues: Bool
 
     public init(
         host: any Host, clock: any HostClock, random: any RandomSource = SystemRandomSource(),
-        reconciler: Reconciler? = nil, pollInterval: Double = 0.02
+        reconciler: Reconciler? = nil, ownsQueues: Bool = false, pollInterval: Double = 0.02
     ) {
         self.host = host
         self.clock = clock
         self.random = random
         self.reconciler = reconciler
+        self.ownsQueues = ownsQueues && reconciler != nil
         self.pollInterval = pollInterval
     }
 
@@ -47,6 +51,11 @@ public struct Broker: Sendable {
         guard let spec = desired.spec(forDisposableTemplate: template) else {
             throw RequestError(.notFound, "disposable template \(template) has no template")
         }
+        if !ownsQueues, let holder = ControllerLease.liveHolder(in: view.snapshot.metadata) {
+            throw RequestError(.unavailable,
+                "the dispo controller (pid \(holder)) owns the preload queues of this host; ask it through its socket "
+                    + "(dispo request --socket PATH, or DISPO_SOCKET)")
+        }
         if let handout = try await takePreload(template, view: view, desired: desired, start: start) {
             return handout
         }
@@ -62,8 +71,9 @@ public struct Broker: Sendable {
             let deadline = clock.now() + timeout
             while clock.now() < deadline, await reconciler.creatingCount(template) > 0 {
                 do { try await clock.sleep(until: clock.now() + pollInterval) } catch { break }
+                let now = clock.now()
                 let current = try await hostCall { () throws(HostError) in try await host.snapshot() }
-                let fresh = View(snapshot: current, revisions: view.revisions, cached: false)
+                let fresh = View(snapshot: current, revisions: view.revisions, cached: false, takenAt: now)
                 if let handout = try await takePreload(template, view: fresh, desired: desired, start: start) {
                     return handout
                 }
@@ -78,7 +88,7 @@ public struct Broker: Sendable {
     func takePreload(_ template: String, view: View, desired: DesiredState, start: Double)
         async throws(RequestError) -> Handout?
     {
-        let busy = await reconciler?.busyNames ?? []
+        let busy = await reconciler?.unavailable(since: view.takenAt) ?? []
         let snapshot = view.snapshot
         let queue = snapshot.domains.filter {
             $0.isOwned && $0.metadata[MetadataKey.role] == Role.preload.rawValue
@@ -98,36 +108,65 @@ public struct Broker: Sendable {
                 continue
             }
             if let reconciler, await !reconciler.hold(domain.name) { continue }
-            defer { Task { [reconciler] in await reconciler?.unhold(domain.name) } }
-            // The claim makes it an unnamed disposable being handed out (the planner removes one left paused in that
-            // stage by a crash); once it runs it is marked used.
-            let request = HandOutRequest(
-                name: domain.name, domid: domain.domid, uuid: domain.uuid,
-                expected: [MetadataKey.stage: Stage.paused.rawValue, MetadataKey.role: Role.preload.rawValue],
-                claim: [MetadataKey.role: Role.unnamed.rawValue, MetadataKey.stage: Stage.requested.rawValue],
-                used: [MetadataKey.stage: Stage.used.rawValue], hostMetadata: useRecord)
             let outcome: HandOutOutcome
-            trace("broker.held")
             do {
-                outcome = try await host.handOut(request)
+                outcome = try await host.handOut(handOutRequest(domain, useRecord: useRecord))
             } catch {
                 await discard(domain.name)
+                await unhold(domain.name)
                 continue
             }
             trace("broker.handedOut")
             switch outcome {
             case .handedOut:
+                await reconciler?.noteHandedOut(domain.name)
+                if ownsQueues {
+                    // It runs: answer now; the used record follows while the name stays held.
+                    Task { [self] in
+                        try? await markUsedAfterHandOut(domain.name, useRecord: useRecord)
+                        await unhold(domain.name)
+                    }
+                } else {
+                    await unhold(domain.name)
+                }
                 return Handout(name: domain.name, domid: domain.domid, uuid: domain.uuid, template: template,
                     preloaded: true, seconds: clock.now() - start)
             case .notMatching:
-                continue
+                break
             case .notPaused(.running):
                 try? await markUsed(domain.name, template: template)
             case .notPaused:
                 await discard(domain.name)
             }
+            await unhold(domain.name)
         }
         return nil
+    }
+
+    /// The hand-out of `domain`: in the controller that owns the queues just the unpause (its holds make it
+    /// exclusive); elsewhere a durable claim first, which makes it an unnamed disposable being handed out (the
+    /// planner removes one left paused in that stage by a crash), then the unpause and the used record.
+    func handOutRequest(_ domain: Domain, useRecord: [String: String?]) -> HandOutRequest {
+        if ownsQueues {
+            return HandOutRequest(name: domain.name, domid: domain.domid, uuid: domain.uuid, expected: [:], claim: [:],
+                used: [:])
+        }
+        return HandOutRequest(
+            name: domain.name, domid: domain.domid, uuid: domain.uuid,
+            expected: [MetadataKey.stage: Stage.paused.rawValue, MetadataKey.role: Role.preload.rawValue],
+            claim: [MetadataKey.role: Role.unnamed.rawValue, MetadataKey.stage: Stage.requested.rawValue],
+            used: [MetadataKey.stage: Stage.used.rawValue], hostMetadata: useRecord)
+    }
+
+    /// Records a hand-out done without a claim: used, and the use for the refill delay. A crash before this leaves
+    /// a running preload, which the planner counts as used all the same.
+    private func markUsedAfterHandOut(_ name: String, useRecord: [String: String?]) async throws(HostError) {
+        try await host.updateMetadata(name, ActionRunner.usedRecord)
+        if !useRecord.isEmpty { try await host.updateHostMetadata(useRecord) }
+    }
+
+    private func unhold(_ name: String) async {
+        await reconciler?.unhold(name)
     }
 
     /// Makes a disposable from scratch: create, start, wait until ready.
@@ -169,8 +208,15 @@ public struct Broker: Sendable {
         throw RequestError(lastError)
     }
 
-    /// Ends an unnamed disposable: asks it to power off, then removes it and its disks.
+    /// Ends an unnamed disposable: asks it to power off, then removes it and its disks. A name still held (a
+    /// hand-out recording its use) is waited for, up to 5 s.
     public func release(_ name: String) async throws(RequestError) {
+        if let reconciler {
+            let deadline = clock.now() + 5
+            while await reconciler.busyNames.contains(name), clock.now() < deadline {
+                do { try await clock.sleep(until: clock.now() + pollInterval) } catch { break }
+            }
+        }
         let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
         guard let domain = snapshot.domain(named: name) else {
             throw RequestError(.notFound, "no domain named \(name)")
@@ -208,10 +254,11 @@ public struct Broker: Sendable {
     /// The host the broker picks from: the newest pass's view (daemon) or a fresh snapshot.
     private func currentView(_ desired: DesiredState, cached: Bool) async throws(RequestError) -> View {
         if cached, let last = await reconciler?.lastView {
-            return View(snapshot: last.snapshot, revisions: last.revisions, cached: true)
+            return View(snapshot: last.snapshot, revisions: last.revisions, cached: true, takenAt: last.at)
         }
+        let takenAt = clock.now()
         let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
-        return View(snapshot: snapshot, revisions: nil, cached: false)
+        return View(snapshot: snapshot, revisions: nil, cached: false, takenAt: takenAt)
     }
 
     private func hostCall<Value>(_ body: () async throws(HostError) -> Value) async throws(RequestError) -> Value {
@@ -230,6 +277,8 @@ extension Broker {
         /// The revisions of the pass that took `snapshot`; nil for a fresh snapshot (computed when needed).
         var revisions: Revisions?
         var cached: Bool
+        /// When the snapshot was begun.
+        var takenAt: Double
 
         /// The revision of one disposable template's spec in `desired`, with the file fingerprint the pass took
         /// when there is one (else its template's files are fingerprinted now).

@@ -2,7 +2,8 @@ public import DispoHost
 
 extension XenHost {
     /// The hand-out as one job on its own thread (``handOutWorker``): the claim and the host-wide record in one
-    /// xenstore transaction that reads only what it checks; `libxl_domain_unpause` of the domid the snapshot gave
+    /// xenstore transaction that reads only what it checks (none when there is nothing to check or write and the
+    /// UUID is known: the controller's own queue); `libxl_domain_unpause` of the domid the snapshot gave
     /// when the record still names the snapshot's UUID (else the domain is looked up by name and checked first; a
     /// domid is only reused after some 32,000 creations, far beyond the age of a view);
     /// then it returns, and the `used` record follows on the same thread (a single write when it is one key): once
@@ -10,7 +11,7 @@ extension XenHost {
     public func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
         try Self.validate(request.name)
         let outcome = try await handOutWorker.run { session throws(HostError) in try session.handOut(request) }
-        if outcome == .handedOut {
+        if outcome == .handedOut, !request.used.isEmpty {
             let warn = options.warn
             handOutWorker.submit { session in
                 do {
@@ -28,9 +29,16 @@ extension XenSession {
     func handOut(_ request: HandOutRequest) throws(HostError) -> HandOutOutcome {
         let name = request.name
         trace("xen.job")
-        guard let uuid = try metadata.claim(name, request.claim, ifMatching: request.expected, host: request.hostMetadata)
-        else {
-            return .notMatching
+        let uuid: String
+        if request.expected.isEmpty, request.claim.isEmpty, request.hostMetadata.isEmpty, let known = request.uuid {
+            uuid = known  // nothing to check or write: the caller owns the domain (the controller's own queue)
+        } else {
+            guard let claimed = try metadata.claim(name, request.claim, ifMatching: request.expected,
+                host: request.hostMetadata)
+            else {
+                return .notMatching
+            }
+            uuid = claimed
         }
         trace("xen.claimed")
         if let domid = request.domid.flatMap({ UInt32(exactly: $0) }), request.uuid == uuid,
