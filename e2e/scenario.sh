@@ -580,6 +580,7 @@ measurements() {
         xr=""
         for i in 1 2 3; do
             xl pause $BYHAND
+            sleep ${E2E_PAUSED_FOR:-5} # like a preload, paused for a while (a guest paused longer has more to catch up on)
             out=$(e2e-unpause $BYHAND)
             lu="$lu $(echo "$out" | sed -n 's/^unpause_seconds=\([0-9.]*\).*/\1/p')"
             xr="$xr $(echo "$out" | sed -n 's/.*xenstore_read_seconds=\([0-9.]*\).*/\1/p')"
@@ -588,7 +589,7 @@ measurements() {
             xl unpause $BYHAND
             xu="$xu $(elapsed $t0)"
         done
-        measure libxl_unpause "$(echo "$lu" | median)" "one libxl_domain_unpause of the paused guest byhand (e2e-unpause, in-process), median of:$lu"
+        measure libxl_unpause "$(echo "$lu" | median)" "one libxl_domain_unpause of the guest byhand paused for ${E2E_PAUSED_FOR:-5}s (e2e-unpause, in-process), median of:$lu"
         measure xl_unpause_wall "$(echo "$xu" | median)" "xl unpause byhand, command wall time, median of:$xu"
         measure xenstore_round_trip "$(echo "$xr" | median)" "one xs_read of a dom0 key (C, in-process, median of 20 per run), median of runs:$xr"
     fi

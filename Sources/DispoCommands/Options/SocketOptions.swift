@@ -12,6 +12,6 @@ struct SocketOptions: ParsableArguments {
 
     /// The socket path when a daemon answers on it, else nil (act on the host directly).
     func daemon() async -> String? {
-        await APIClient.isServing(path) ? path : nil
+        APIClient.isServing(path) ? path : nil
     }
 }

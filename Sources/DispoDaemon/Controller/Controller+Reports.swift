@@ -6,15 +6,25 @@ public import DispoHost
 extension Controller {
     public func status() async throws(HostError) -> StatusReport {
         let snapshot = try await host.snapshot()
-        return report(snapshot: snapshot, revisions: await reconciler.revisions(desired ?? .init()))
+        return await report(snapshot: snapshot, revisions: await reconciler.revisions(desired ?? .init()))
     }
 
-    /// The status as `snapshot` shows it, judged by `revisions`.
-    func report(snapshot: HostSnapshot, revisions: Revisions) -> StatusReport {
-        let state = desired ?? .init()
-        return StatusReport.make(
-            desired: state, configErrors: configErrors.map(\.description), revisions: revisions, snapshot: snapshot,
-            backend: host.backend, location: host.location, history: history)
+    /// The status as `snapshot` shows it, judged by `revisions`; built off the controller's actor, so that a
+    /// request arriving meanwhile does not wait for it.
+    func report(snapshot: HostSnapshot, revisions: Revisions) async -> StatusReport {
+        await Self.build(
+            desired: desired ?? .init(), configErrors: configErrors.map(\.description), revisions: revisions,
+            snapshot: snapshot, backend: host.backend, location: host.location, history: history)
+    }
+
+    @concurrent
+    private nonisolated static func build(
+        desired: DesiredState, configErrors: [String], revisions: Revisions, snapshot: HostSnapshot, backend: String,
+        location: String, history: [StatusReport.HistoryEntry]
+    ) async -> StatusReport {
+        StatusReport.make(
+            desired: desired, configErrors: configErrors, revisions: revisions, snapshot: snapshot, backend: backend,
+            location: location, history: history)
     }
 
     /// A fresh plan (what `diff` would show against the running controller's config).

@@ -167,7 +167,7 @@ public actor Controller {
         lastPlan = result.plan
         await trackCycle(result)
         if let view = await reconciler.lastView {
-            activity.metrics.update(from: report(snapshot: view.snapshot, revisions: view.revisions))
+            activity.metrics.update(from: await report(snapshot: view.snapshot, revisions: view.revisions))
         }
         if let wake = await reconciler.nextWake(result.plan) { schedule(at: wake) }
     }

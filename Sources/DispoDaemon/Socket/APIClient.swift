@@ -3,6 +3,10 @@ import FlyingFox
 import FlyingSocks
 public import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Talks to a running daemon over its Unix socket (what the CLI uses when the daemon runs).
 public enum APIClient {
     /// The response: status code and body.
@@ -19,10 +23,26 @@ public enum APIClient {
         public var description: String { message }
     }
 
-    /// True when something accepts connections on `path` and answers `GET /v1/ping`.
-    public static func isServing(_ path: String) async -> Bool {
-        guard FileManager.default.fileExists(atPath: path) else { return false }
-        return (try? await send("GET", "/v1/ping", socket: path)) != nil
+    /// True when something accepts connections on `path` (a socket left behind by a daemon that is gone
+    /// refuses them). Only connects: a command then sends its one request, without a ping first.
+    public static func isServing(_ path: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: bytes)
+            buffer[bytes.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return connected == 0
     }
 
     /// Sends one request and waits for the whole reply.
