@@ -148,6 +148,7 @@ if [ -n "$MEAS" ]; then
     row "POST /v1/disposables with curl, ready preload (wall)" "$(m request_preload_curl_wall)"
     row "starting the dispo binary (dispo --version, wall)" "$(m dispo_process_start)"
     row "bare libxl_domain_unpause of a paused guest (C, in-process)" "$(m libxl_unpause)"
+    row "bare libxl_domain_unpause of a ready preload (C, in-process)" "$(m libxl_unpause_preload)"
     row "one xenstore round trip (xs_read, C, in-process)" "$(m xenstore_round_trip)"
     row "xl unpause of a paused guest (command wall)" "$(m xl_unpause_wall)"
     row "xl unpause behind dispo's back until marked used" "$(m unpause_noticed)"
@@ -160,7 +161,8 @@ if [ -n "$MEAS" ]; then
     ratio() { awk -v a="$2" -v b="$3" -v op="$4" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else if (op == "-") printf "%s %.1f ms\n", "'"$1"'", (a - b) * 1000; else printf "%s %.0fx\n", "'"$1"'", a / b }'; }
     echo
     echo "hand-out vs the floors (same run):"
-    ratio "  preloaded hand-out (broker) minus bare unpause:" "$(m request_preload_broker_median)" "$(m libxl_unpause)" -
+    ratio "  preloaded hand-out (broker) minus bare unpause (byhand guest):" "$(m request_preload_broker_median)" "$(m libxl_unpause)" -
+    ratio "  preloaded hand-out (broker) minus bare unpause of a preload:" "$(m request_preload_broker_median)" "$(m libxl_unpause_preload)" -
     ratio "  cold / preloaded, broker-reported:" "$(m request_cold_broker)" "$(m request_preload_broker_median)" /
     ratio "  cold / preloaded, command wall:" "$(m request_cold_wall)" "$(m request_preload_wall_median)" /
     ratio "  by-hand xl create + ready / preloaded (broker):" "$(m byhand_create_to_ready)" "$(m request_preload_broker_median)" /
