@@ -204,7 +204,7 @@ request() { # TARGET...: dispo request --json, timed; sets REQ (JSON), REQ_RC, R
 start_watch() {
     rm -f $W/watch.rc $W/watch.pid
     (
-        DISPO_TRACE=1 dispo watch --host xen -c $CFG >> $WATCH_LOG 2>&1 &
+        dispo watch --host xen -c $CFG >> $WATCH_LOG 2>&1 &
         echo $! > $W/watch.pid
         wait $!
         echo $? > $W/watch.rc
@@ -733,7 +733,6 @@ if [ -n "$E2E_DEBUG" ]; then
     echo "----- dispo watch log"
     cat $WATCH_LOG
 fi
-grep TRACE $WATCH_LOG | head -n 200 | sed 's/^/TR /'
 npass=$(grep -c '^PASS ' $RES)
 nfail=$(grep -c '^FAIL ' $RES)
 echo "E2E-RESULTS-BEGIN"

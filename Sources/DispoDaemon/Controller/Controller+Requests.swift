@@ -11,7 +11,6 @@ extension Controller {
         guard let desired else {
             throw RequestError(.unavailable, "no valid config is in force yet; fix the config (dispo status shows why)")
         }
-        trace("controller.request")
         handOuts += 1
         defer {
             handOuts -= 1
@@ -19,7 +18,6 @@ extension Controller {
         }
         let handout = try await broker.request(parsed, source: source, desired: desired)
         activity.handedOut(handout)
-        trace("controller.done")
         return handout
     }
 

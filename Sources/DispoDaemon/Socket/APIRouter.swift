@@ -47,8 +47,6 @@ struct APIRouter: HTTPHandler {
         + "GET /v1/ping, GET /metrics"
 
     func handleRequest(_ request: HTTPRequest) async -> HTTPResponse {
-        trace("http.in \(request.path)")
-        defer { trace("http.out") }
         guard let endpoint = Endpoint(path: request.path) else {
             return JSONResponse.error(.notFound, "no route \(request.path); the routes are \(Self.routes)")
         }

@@ -37,9 +37,7 @@ public struct Broker: Sendable {
         -> Handout
     {
         let start = clock.now()
-        trace("broker.start")
         var view = try await currentView(desired, cached: true)
-        trace("broker.view cached=\(view.cached)")
         let template: String
         do {
             template = try target.resolve(in: desired, source: source, snapshot: view.snapshot)
@@ -98,10 +96,8 @@ public struct Broker: Sendable {
             (Double($0.metadata[MetadataKey.created] ?? "") ?? 0, $0.domid) < (Double($1.metadata[MetadataKey.created] ?? "") ?? 0, $1.domid)
         }
         guard !queue.isEmpty else { return nil }
-        trace("broker.queue")
         let revision = await view.revision(of: template, in: desired, host: host)
         let useRecord = ActionRunner.useRecord(template: template, snapshot: snapshot, now: clock.now())
-        trace("broker.revision")
         for domain in queue {
             guard domain.metadata[MetadataKey.revision] == revision else {
                 await discard(domain.name)
@@ -116,7 +112,6 @@ public struct Broker: Sendable {
                 await unhold(domain.name)
                 continue
             }
-            trace("broker.handedOut")
             switch outcome {
             case .handedOut:
                 await reconciler?.noteHandedOut(domain.name)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-public import DispoHost
+import DispoHost
 
 /// The running controller owns the preload queues: it writes its process id to the host-wide metadata
 /// (`controller`) when it starts and removes it when it stops. While it holds the queues it hands preloads out

@@ -28,7 +28,6 @@ extension XenHost {
 extension XenSession {
     func handOut(_ request: HandOutRequest) throws(HostError) -> HandOutOutcome {
         let name = request.name
-        trace("xen.job")
         let uuid: String
         if request.expected.isEmpty, request.claim.isEmpty, request.hostMetadata.isEmpty, let known = request.uuid {
             uuid = known  // nothing to check or write: the caller owns the domain (the controller's own queue)
@@ -40,19 +39,17 @@ extension XenSession {
             }
             uuid = claimed
         }
-        trace("xen.claimed")
         if let domid = request.domid.flatMap({ UInt32(exactly: $0) }), request.uuid == uuid,
             (try? libxl.unpause(domid, name: name)) != nil
         {
-            trace("xen.unpaused")
-        } else {
-            // The snapshot's domid is stale, or the unpause failed: find out what the domain is now.
-            guard let domid = libxl.domid(of: name), let live = libxl.domain(domid, named: name), live.uuid == uuid else {
-                return .notPaused(.halted)
-            }
-            guard live.flags.power == .paused else { return .notPaused(live.flags.power) }
-            try libxl.unpause(live.domid, name: name)
+            return .handedOut
         }
+        // The snapshot's domid is stale, or the unpause failed: find out what the domain is now.
+        guard let domid = libxl.domid(of: name), let live = libxl.domain(domid, named: name), live.uuid == uuid else {
+            return .notPaused(.halted)
+        }
+        guard live.flags.power == .paused else { return .notPaused(live.flags.power) }
+        try libxl.unpause(live.domid, name: name)
         return .handedOut
     }
 }
