@@ -12,6 +12,8 @@ extension WatchTests {
         @Test func idleWatcherThreadSleeps() async throws {
             let dir = try TemporaryDirectory(["a.yaml": "a", "sub/b.yaml": "b", "sub/deeper/c.yaml": "c"])
             let probe = await WatchProbe(dir.path)
+            // Let the start settle (and an earlier test's watcher thread end) before counting.
+            try await Task.sleep(for: .milliseconds(300))
             let thread = try #require(ThreadUsage.find(named: "dispo-watch"), "no thread named dispo-watch")
             let before = try #require(ThreadUsage.read(thread))
             let ticks = await probe.ticks(during: .seconds(Self.seconds))
@@ -31,11 +33,12 @@ struct ThreadUsage {
     var cpuSeconds: Double
     var switches: Int
 
+    /// The newest thread of this process named `name` (thread ids grow: an older one may still be ending).
     static func find(named name: String) -> String? {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-        return tasks.first { task in
+        return tasks.filter { task in
             Files.read("/proc/self/task/\(task)/comm")?.trimmingCharacters(in: .whitespacesAndNewlines) == name
-        }
+        }.max { (Int($0) ?? 0) < (Int($1) ?? 0) }
     }
 
     static func read(_ task: String) -> ThreadUsage? {
