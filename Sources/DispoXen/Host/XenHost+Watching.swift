@@ -1,5 +1,6 @@
 public import DispoConfig
 public import DispoHost
+import Synchronization
 
 extension XenHost {
     /// Returns once the guest is ready: running when `readiness` is nil, else once it has written a non-empty
@@ -47,18 +48,22 @@ extension XenHost {
     /// Host events: `.changed` whenever something may have changed, for the controller to read the host again
     /// (it is level-based and never replays events).
     ///
-    /// Sources: xenstore watches on `@releaseDomain` (a domain shut down, crashed or was destroyed),
-    /// `@introduceDomain` (a domain was created) and dispo's records (`/dispo/domains`), and, because Xen signals
-    /// no pause or unpause to anybody, a poll of every domain's power state each `powerPollInterval` seconds
-    /// (one `libxl_list_domain`, no xenstore reads): an `xl unpause` behind dispo's back is noticed within it.
-    /// Ends when the consumer stops iterating.
+    /// Sources: libxl's domain shutdown and death events (``DomainDeathEvents``, for the domains the last snapshot
+    /// listed); xenstore watches on `@introduceDomain` (a domain was created) and dispo's records
+    /// (`/dispo/domains`); and, because Xen signals no pause or unpause to anybody, a poll of every domain's power
+    /// state each `powerPollInterval` seconds (one `libxl_list_domain`, no xenstore reads): an `xl unpause` behind
+    /// dispo's back is noticed within it. Ends when the consumer stops iterating.
     public func events() -> AsyncStream<HostEvent> {
         let watcher = self.watcher
         let worker = self.worker
+        let deathEvents = startDeathEvents()
         let interval = options.powerPollInterval
-        let paths = [XenstorePaths.releaseDomain, XenstorePaths.introduceDomain, self.paths.domains]
+        // Without libxl's events (they could not be started), the @releaseDomain watch tells of deaths.
+        let deaths = deathEvents == nil ? [XenstorePaths.releaseDomain] : []
+        let paths = [XenstorePaths.introduceDomain, self.paths.domains] + deaths
         return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
             let subscription = watcher.subscribe(paths) { _ in continuation.yield(.changed) }
+            let deathSubscription = deathEvents?.subscribe { _ in continuation.yield(.changed) }
             let poll = Task {
                 var previous: [UInt32: PowerState]?
                 while !Task.isCancelled {
@@ -73,8 +78,25 @@ extension XenHost {
             }
             continuation.onTermination = { _ in
                 watcher.unsubscribe(subscription)
+                if let deathSubscription { deathEvents?.unsubscribe(deathSubscription) }
                 poll.cancel()
             }
+        }
+    }
+
+    /// The death event thread, started on first use; nil (with a warning) when libxl refuses a third context.
+    private func startDeathEvents() -> DomainDeathEvents? {
+        let echo = options.echoLibxlErrors
+        let warn = options.warn
+        return deathEvents.withLock { events -> DomainDeathEvents? in
+            if events == nil {
+                do throws(HostError) {
+                    events = try DomainDeathEvents(echoErrors: echo)
+                } catch {
+                    warn("libxl's domain events are not available (\(error)); watching @releaseDomain instead")
+                }
+            }
+            return events
         }
     }
 

@@ -1,11 +1,13 @@
 import DispoConfig
 public import DispoHost
 import Foundation
+import Synchronization
 
 /// The real Xen backend (`--host xen`): domains through libxenlight, dispo's records in xenstore.
 ///
-/// - Every blocking libxl and xenstore call runs on one dedicated thread (`dispo-xen`) that owns the libxl
-///   context; watches run on a second one (`dispo-xs-watch`) with its own xenstore connection.
+/// - Every blocking libxl and xenstore call runs on a dedicated thread that owns a libxl context: `dispo-xen` for
+///   everything but hand-outs, `dispo-xen-handout` for those; libxl's domain death events come from a third
+///   (`dispo-xen-events`), and xenstore watches run on `dispo-xs-watch` with its own connection.
 /// - Records: `/dispo/domains/<name>/<key>` and `/dispo/host/<key>` (see ``XenstorePaths``), owned by dom0 with
 ///   no access for guests (`n0`), written before a domain is created.
 /// - Files a domain owns (snapshot copies, volatile disks) live in `<stateDirectory>/<name>/` and go with it.
@@ -26,7 +28,8 @@ public final class XenHost: DispoHost.Host {
 
         public init(
             stateDirectory: String = "/var/lib/dispo/disks", xenstoreRoot: String = "/dispo",
-            echoLibxlErrors: Bool = true, powerPollInterval: Double = 1, warn: @escaping @Sendable (String) -> Void = XenHost.printWarning
+            echoLibxlErrors: Bool = true, powerPollInterval: Double = 1,
+            warn: @escaping @Sendable (String) -> Void = XenHost.printWarning
         ) {
             self.stateDirectory = stateDirectory
             self.xenstoreRoot = xenstoreRoot
@@ -44,6 +47,9 @@ public final class XenHost: DispoHost.Host {
     /// waits behind a domain being built or a snapshot on ``worker``.
     let handOutWorker: XenWorker
     let watcher: XenstoreWatcher
+    /// Shutdown and death of the domains the last snapshot listed, from libxl's event machinery; started by the
+    /// first ``events()`` (commands that do not watch never pay for it).
+    let deathEvents = Mutex<DomainDeathEvents?>(nil)
 
     /// Opens libxenlight and xenstore; throws ``HostError/Code/unavailable`` with what to do when either cannot
     /// be opened (not a dom0, not root, xenstored not running).
@@ -68,6 +74,7 @@ public final class XenHost: DispoHost.Host {
         worker.stop()
         handOutWorker.stop()
         watcher.stop()
+        deathEvents.withLock { $0?.stop() }
     }
 
     public var backend: String { "xen" }
@@ -80,9 +87,10 @@ public final class XenHost: DispoHost.Host {
 
     /// All domains but dom0 (`libxl_list_domain`, one call) with their names and dispo's records, plus records
     /// without a domain (as halted, domid -1; see ``SnapshotAssembly``); free memory from
-    /// `libxl_get_free_memory`, total from `libxl_get_physinfo`; host-wide metadata.
+    /// `libxl_get_free_memory`, total from `libxl_get_physinfo`; host-wide metadata. The listed domains are then
+    /// followed for shutdown and death events (``DomainDeathEvents``).
     public func snapshot() async throws(HostError) -> HostSnapshot {
-        try await worker.run { session throws(HostError) in
+        let snapshot = try await worker.run { session throws(HostError) in
             let live = try session.libxl.domains()
             let records = try session.metadata.domains()
             let host = try session.metadata.host()
@@ -92,6 +100,10 @@ public final class XenHost: DispoHost.Host {
                 domains: SnapshotAssembly.domains(live: live, metadata: records), freeMemory: Size(kibibytes: free),
                 totalMemory: Size(kibibytes: total), metadata: host)
         }
+        if let deathEvents = deathEvents.withLock({ $0 }) {
+            deathEvents.follow(Set(snapshot.domains.compactMap { $0.domid >= 0 ? UInt32($0.domid) : nil }))
+        }
+        return snapshot
     }
 
     /// Merges `values` into the record of `name` (in a xenstore transaction); refused without `owner=dispo`.

@@ -11,7 +11,7 @@ import DispoHost
 /// `libxl_sigchld_owner_libxl_always_selective_reap`, so libxl keeps its handler installed and reaps only its
 /// own children. dispo must never trap SIGCHLD or reap children with `waitpid(-1)`.
 final class Libxl {
-    private let context: OpaquePointer
+    let context: OpaquePointer
     private let logger: UnsafeMutablePointer<dispo_xtl_logger>
     /// Must outlive the context (libxl keeps the pointer).
     private let hooks: UnsafeMutablePointer<libxl_childproc_hooks>
