@@ -145,6 +145,7 @@ if [ -n "$MEAS" ]; then
     printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..64})" "$(printf -- '-%.0s' {1..12})"
     row "dispo request, ready preload: command wall (median)" "$(m request_preload_wall_median)"
     row "dispo request, ready preload: broker-reported (median)" "$(m request_preload_broker_median)"
+    row "  the same, controller idle, queue full (median of 3)" "$(m request_preload_broker_quiet)"
     row "POST /v1/disposables with curl, ready preload (wall)" "$(m request_preload_curl_wall)"
     row "starting the dispo binary (dispo --version, wall)" "$(m dispo_process_start)"
     row "bare libxl_domain_unpause of a paused guest (C, in-process)" "$(m libxl_unpause)"
@@ -163,6 +164,7 @@ if [ -n "$MEAS" ]; then
     echo "hand-out vs the floors (same run):"
     ratio "  preloaded hand-out (broker) minus bare unpause (byhand guest):" "$(m request_preload_broker_median)" "$(m libxl_unpause)" -
     ratio "  preloaded hand-out (broker) minus bare unpause of a preload:" "$(m request_preload_broker_median)" "$(m libxl_unpause_preload)" -
+    ratio "  quiet hand-out (broker) minus bare unpause of a preload:" "$(m request_preload_broker_quiet)" "$(m libxl_unpause_preload)" -
     ratio "  cold / preloaded, broker-reported:" "$(m request_cold_broker)" "$(m request_preload_broker_median)" /
     ratio "  cold / preloaded, command wall:" "$(m request_cold_wall)" "$(m request_preload_wall_median)" /
     ratio "  by-hand xl create + ready / preloaded (broker):" "$(m byhand_create_to_ready)" "$(m request_preload_broker_median)" /

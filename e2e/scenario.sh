@@ -600,6 +600,18 @@ measurements() {
         measure xl_unpause_wall "$(echo "$xu" | median)" "xl unpause byhand, command wall time, median of:$xu"
         measure xenstore_round_trip "$(echo "$xr" | median)" "one xs_read of a dom0 key (C, in-process, median of 20 per run), median of runs:$xr"
     fi
+    # hand-outs with everything quiet (the queue full, nothing else running), just before the bare unpause of
+    # the same kind of preloads below: the fairest comparison
+    if [ -z "$NOBACKEND" ] && watch_up; then
+        QUIET=""
+        for i in 1 2 3; do
+            wait_until 90 queue_ok || break
+            request
+            [ "$(json "$REQ" .preloaded)" = true ] && QUIET="$QUIET $(json "$REQ" .seconds)"
+            [ -n "$REQ_NAME" ] && dx 60 $W/release.out $W/release.out release "$REQ_NAME" --host xen
+        done
+        [ -n "$(echo $QUIET)" ] && measure request_preload_broker_quiet "$(echo "$QUIET" | median)" "broker-reported hand-outs with the controller idle and the queue full, median of:$QUIET"
+    fi
     # the same bare unpause of real preloads dispo made (paused since they became ready): the floor for a
     # hand-out of exactly these guests. Done behind dispo's back, so dispo counts them used and refills.
     if [ -z "$NOBACKEND" ] && watch_up && wait_until 90 queue_ok; then
