@@ -21,9 +21,17 @@ extension Reconciler {
     /// Names in flight (the reconciler's jobs and the broker's holds).
     public var busyNames: Set<String> { inFlight }
 
-    /// Records that `name` was handed out now: views taken before this moment still show it as a ready preload.
-    public func noteHandedOut(_ name: String) {
+    /// Records that `name` was handed out (views taken before now still show it as a ready preload) and lets
+    /// it go.
+    public func handedOut(_ name: String) {
         handedOut[name] = clock.now()
+        unhold(name)
+    }
+
+    /// The newest pass's view with what the broker must not take from it, in one call.
+    public func viewForHandOut() -> (HostView, Set<String>)? {
+        guard let view = lastView else { return nil }
+        return (view, unavailable(since: view.at))
     }
 
     /// What the broker must not take from a view taken at `takenAt`: names in flight, and names handed out since.

@@ -71,7 +71,8 @@ public struct Broker: Sendable {
                 do { try await clock.sleep(until: clock.now() + pollInterval) } catch { break }
                 let now = clock.now()
                 let current = try await hostCall { () throws(HostError) in try await host.snapshot() }
-                let fresh = View(snapshot: current, revisions: view.revisions, cached: false, takenAt: now)
+                let fresh = View(snapshot: current, revisions: view.revisions, cached: false,
+                    unavailable: await reconciler.unavailable(since: now))
                 if let handout = try await takePreload(template, view: fresh, desired: desired, start: start) {
                     return handout
                 }
@@ -86,7 +87,7 @@ public struct Broker: Sendable {
     func takePreload(_ template: String, view: View, desired: DesiredState, start: Double)
         async throws(RequestError) -> Handout?
     {
-        let busy = await reconciler?.unavailable(since: view.takenAt) ?? []
+        let busy = view.unavailable
         let snapshot = view.snapshot
         let queue = snapshot.domains.filter {
             $0.isOwned && $0.metadata[MetadataKey.role] == Role.preload.rawValue
@@ -114,15 +115,15 @@ public struct Broker: Sendable {
             }
             switch outcome {
             case .handedOut:
-                await reconciler?.noteHandedOut(domain.name)
+                // The name stays held until the reconciler knows views of before are stale (handedOut).
                 if ownsQueues {
                     // It runs: answer now; the used record follows while the name stays held.
                     Task { [self] in
                         try? await markUsedAfterHandOut(domain.name, useRecord: useRecord)
-                        await unhold(domain.name)
+                        await reconciler?.handedOut(domain.name)
                     }
                 } else {
-                    await unhold(domain.name)
+                    await reconciler?.handedOut(domain.name)
                 }
                 return Handout(name: domain.name, domid: domain.domid, uuid: domain.uuid, template: template,
                     preloaded: true, seconds: clock.now() - start)
@@ -248,12 +249,13 @@ public struct Broker: Sendable {
 
     /// The host the broker picks from: the newest pass's view (daemon) or a fresh snapshot.
     private func currentView(_ desired: DesiredState, cached: Bool) async throws(RequestError) -> View {
-        if cached, let last = await reconciler?.lastView {
-            return View(snapshot: last.snapshot, revisions: last.revisions, cached: true, takenAt: last.at)
+        if cached, let (last, unavailable) = await reconciler?.viewForHandOut() {
+            return View(snapshot: last.snapshot, revisions: last.revisions, cached: true, unavailable: unavailable)
         }
         let takenAt = clock.now()
         let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
-        return View(snapshot: snapshot, revisions: nil, cached: false, takenAt: takenAt)
+        return View(snapshot: snapshot, revisions: nil, cached: false,
+            unavailable: await reconciler?.unavailable(since: takenAt) ?? [])
     }
 
     private func hostCall<Value>(_ body: () async throws(HostError) -> Value) async throws(RequestError) -> Value {
@@ -272,8 +274,8 @@ extension Broker {
         /// The revisions of the pass that took `snapshot`; nil for a fresh snapshot (computed when needed).
         var revisions: Revisions?
         var cached: Bool
-        /// When the snapshot was begun.
-        var takenAt: Double
+        /// Names not to take from it: in flight, or handed out since it was taken.
+        var unavailable: Set<String>
 
         /// The revision of one disposable template's spec in `desired`, with the file fingerprint the pass took
         /// when there is one (else its template's files are fingerprinted now).
