@@ -27,9 +27,9 @@ extension Libxl {
         libxl_evdisable_domain_death(context, handle)
     }
 
-    /// Sleeps in `poll` on libxl's descriptors and `wake` (readable = stop waiting) until something happens, lets
-    /// libxl process it, and returns the events it generated.
-    func waitForEvents(wake: Int32) -> [DomainEvent] {
+    /// Sleeps in `poll` on libxl's descriptors and `wake`'s eventfd until something happens, lets libxl process
+    /// it, and returns the events it generated.
+    func waitForEvents(wake: PollThreadControl) -> [DomainEvent] {
         var descriptors = [pollfd](repeating: pollfd(), count: 16)
         var count: Int32 = 0
         var timeout: Int32 = -1
@@ -49,13 +49,10 @@ extension Libxl {
             }
             break
         }
-        descriptors[Int(count)] = pollfd(fd: wake, events: Int16(POLLIN), revents: 0)
+        descriptors[Int(count)] = pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0)
         let ready = poll(&descriptors, nfds_t(count + 1), timeout)
         if ready < 0, errno != EINTR { usleep(100_000) }
-        if descriptors[Int(count)].revents != 0 {
-            var value: eventfd_t = 0
-            _ = eventfd_read(wake, &value)
-        }
+        if descriptors[Int(count)].revents != 0 { wake.drain() }
         gettimeofday(&now, nil)
         libxl_osevent_afterpoll(context, count, descriptors, now)
         var events: [DomainEvent] = []

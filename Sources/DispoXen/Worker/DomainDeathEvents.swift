@@ -18,21 +18,16 @@ final class DomainDeathEvents: Sendable {
         var wanted: Set<UInt32> = []
         var subscribers: [Int: Handler] = [:]
         var nextID = 0
-        var stopped = false
-        var wake: Int32
     }
 
-    private let state: Mutex<State>
+    private let state = Mutex(State())
+    private let control: PollThreadControl
 
     /// Opens the thread's libxl context and starts it; throws ``HostError/Code/unavailable`` as ``Libxl`` does.
     init(echoErrors: Bool) throws(HostError) {
         let libxl = try Libxl(echoErrors: echoErrors)
-        let wake = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
-        guard wake >= 0 else {
-            throw HostError(.unavailable, "cannot create an eventfd for libxl events: \(Xenstore.describe(errno))")
-        }
-        state = Mutex(State(wake: wake))
-        let loop = DeathEventLoop(libxl: libxl, wake: wake, owner: self)
+        control = try PollThreadControl(for: "libxl events")
+        let loop = DeathEventLoop(libxl: libxl, control: control, owner: self)
         let thread = Thread { loop.run() }
         thread.name = "dispo-xen-events"
         thread.stackSize = 1 << 20
@@ -45,11 +40,12 @@ final class DomainDeathEvents: Sendable {
 
     /// Follows exactly `domids` from now on (new ones are enabled, ones no longer listed disabled).
     func follow(_ domids: Set<UInt32>) {
-        state.withLock { state in
-            guard state.wanted != domids else { return }
+        let changed = state.withLock { state -> Bool in
+            guard state.wanted != domids else { return false }
             state.wanted = domids
-            if state.wake >= 0 { eventfd_write(state.wake, 1) }
+            return true
         }
+        if changed { control.wake() }
     }
 
     func subscribe(_ handler: @escaping Handler) -> Int {
@@ -66,25 +62,13 @@ final class DomainDeathEvents: Sendable {
 
     /// Ends the thread (it disables its events and frees its context).
     func stop() {
-        state.withLock { state in
-            state.stopped = true
-            if state.wake >= 0 { eventfd_write(state.wake, 1) }
-        }
+        control.stop()
     }
 
     // MARK: - For the thread
 
-    fileprivate var isStopped: Bool { state.withLock { $0.stopped } }
     fileprivate var wanted: Set<UInt32> { state.withLock { $0.wanted } }
     fileprivate var handlers: [Handler] { state.withLock { Array($0.subscribers.values) } }
-
-    /// From here on nobody writes the eventfd (the thread closes it next).
-    fileprivate func threadDidExit() {
-        state.withLock { state in
-            state.wake = -1
-            state.stopped = true
-        }
-    }
 }
 
 /// The body of the event thread; holds its libxl context. The owner is held weakly, so dropping the last
@@ -92,23 +76,23 @@ final class DomainDeathEvents: Sendable {
 private final class DeathEventLoop: @unchecked Sendable {
     // @unchecked: `libxl` and `enabled` are touched only by the event thread, after `init` hands them over.
     private let libxl: Libxl
-    private let wake: Int32
+    private let control: PollThreadControl
     private weak var owner: DomainDeathEvents?
     private var enabled: [UInt32: OpaquePointer] = [:]
     /// Domains that died while still listed: never enabled again (a dead domid would report its death at once).
     private var dead: Set<UInt32> = []
 
-    init(libxl: Libxl, wake: Int32, owner: DomainDeathEvents) {
+    init(libxl: Libxl, control: PollThreadControl, owner: DomainDeathEvents) {
         self.libxl = libxl
-        self.wake = wake
+        self.control = control
         self.owner = owner
     }
 
     func run() {
         _ = dispo_xen_name_thread("dispo-xen-events")
-        while let owner, !owner.isStopped {
+        while let owner, !control.isStopped {
             update(owner.wanted)
-            let events = libxl.waitForEvents(wake: wake)
+            let events = libxl.waitForEvents(wake: control)
             guard !events.isEmpty else { continue }
             for event in events where event.kind == .death {
                 if let handle = enabled.removeValue(forKey: event.domid) { libxl.disableDeathEvents(handle) }
@@ -119,8 +103,7 @@ private final class DeathEventLoop: @unchecked Sendable {
         }
         for handle in enabled.values { libxl.disableDeathEvents(handle) }
         enabled = [:]
-        owner?.threadDidExit()
-        close(wake)
+        control.threadDidExit()
     }
 
     /// Enables and disables events to match `wanted`.

@@ -25,21 +25,16 @@ final class XenstoreWatcher: Sendable {
     private struct State {
         var subscriptions: [Int: Subscription] = [:]
         var nextID = 0
-        var stopped = false
-        var wake: Int32
     }
 
-    private let state: Mutex<State>
+    private let state = Mutex(State())
+    private let control: PollThreadControl
 
     /// Opens the connection and starts the thread; throws ``HostError/Code/unavailable`` without xenstored.
     init() throws(HostError) {
         let store = try Xenstore()
-        let wake = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
-        guard wake >= 0 else {
-            throw HostError(.unavailable, "cannot create an eventfd for xenstore watches: \(Xenstore.describe(errno))")
-        }
-        state = Mutex(State(wake: wake))
-        let loop = WatchLoop(store: store, wake: wake, watcher: self)
+        control = try PollThreadControl(for: "xenstore watches")
+        let loop = WatchLoop(store: store, control: control, watcher: self)
         let thread = Thread { loop.run() }
         thread.name = "dispo-xs-watch"
         thread.stackSize = 1 << 20
@@ -49,27 +44,23 @@ final class XenstoreWatcher: Sendable {
     /// Calls `handler` whenever something at or under one of `paths` changes (or a special path such as
     /// `@releaseDomain` fires), until ``unsubscribe(_:)``. Returns the subscription's id.
     func subscribe(_ paths: [String], handler: @escaping Handler) -> Int {
-        state.withLock { state -> Int in
+        let id = state.withLock { state -> Int in
             state.nextID += 1
             state.subscriptions[state.nextID] = Subscription(paths: paths, handler: handler)
-            if state.wake >= 0 { eventfd_write(state.wake, 1) }
             return state.nextID
         }
+        control.wake()
+        return id
     }
 
     func unsubscribe(_ id: Int) {
-        state.withLock { state in
-            state.subscriptions[id] = nil
-            if state.wake >= 0 { eventfd_write(state.wake, 1) }
-        }
+        state.withLock { _ = $0.subscriptions.removeValue(forKey: id) }
+        control.wake()
     }
 
     /// Ends the thread (it closes its connection).
     func stop() {
-        state.withLock { state in
-            state.stopped = true
-            if state.wake >= 0 { eventfd_write(state.wake, 1) }
-        }
+        control.stop()
     }
 
     deinit {
@@ -77,8 +68,6 @@ final class XenstoreWatcher: Sendable {
     }
 
     // MARK: - For the thread
-
-    fileprivate var isStopped: Bool { state.withLock { $0.stopped } }
 
     /// Every path some subscriber wants watched.
     fileprivate var wantedPaths: Set<String> {
@@ -88,14 +77,6 @@ final class XenstoreWatcher: Sendable {
     fileprivate func handlers(for path: String) -> [Handler] {
         state.withLock { $0.subscriptions.values.filter { $0.paths.contains(path) }.map(\.handler) }
     }
-
-    /// From here on nobody writes the eventfd (the thread closes it next).
-    fileprivate func threadDidExit() {
-        state.withLock { state in
-            state.wake = -1
-            state.stopped = true
-        }
-    }
 }
 
 /// The body of the watch thread; holds the thread's connection. The watcher is held weakly, so dropping the
@@ -103,23 +84,23 @@ final class XenstoreWatcher: Sendable {
 private final class WatchLoop: @unchecked Sendable {
     // @unchecked: `store` and `watched` are touched only by the watch thread, after `init` hands them over.
     private let store: Xenstore
-    private let wake: Int32
+    private let control: PollThreadControl
     private weak var watcher: XenstoreWatcher?
     private var watched = Set<String>()
 
-    init(store: Xenstore, wake: Int32, watcher: XenstoreWatcher) {
+    init(store: Xenstore, control: PollThreadControl, watcher: XenstoreWatcher) {
         self.store = store
-        self.wake = wake
+        self.control = control
         self.watcher = watcher
     }
 
     func run() {
         _ = dispo_xen_name_thread("dispo-xs-watch")
         let descriptor = store.descriptor
-        while let watcher, !watcher.isStopped {
+        while let watcher, !control.isStopped {
             update(watcher)
             var descriptors = [
-                pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: control.descriptor, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
             ]
             let ready = poll(&descriptors, nfds_t(descriptors.count), -1)
@@ -127,17 +108,13 @@ private final class WatchLoop: @unchecked Sendable {
                 if errno != EINTR { usleep(100_000) }  // never spin on an unexpected error
                 continue
             }
-            if descriptors[0].revents != 0 {
-                var value: eventfd_t = 0
-                _ = eventfd_read(wake, &value)
-            }
+            if descriptors[0].revents != 0 { control.drain() }
             while let event = store.nextWatchEvent() {
                 for handler in watcher.handlers(for: event.token) { handler(event.path) }
             }
         }
         for path in watched { store.unwatch(path, token: path) }
-        watcher?.threadDidExit()
-        close(wake)
+        control.threadDidExit()
     }
 
     /// Sets and clears watches to match the subscriptions.
