@@ -1,9 +1,10 @@
 public import DispoConfig
 public import DispoHost
 
-/// Hands out disposables: the oldest ready, up-to-date preload when there is one (claimed durably before
-/// it is touched), else one still starting (awaited up to 1.2x its ready timeout), else a cold one.
-/// A request never fails because the queue is empty and never hands out one domain twice.
+/// Hands out disposables: the oldest ready, up-to-date preload when there is one (claimed durably before it is
+/// touched, except by the controller that owns the queues), else one still starting (awaited up to 1.2x its
+/// ready timeout), else a cold one. A request never fails because the queue is empty and never hands out one
+/// domain twice.
 public struct Broker: Sendable {
     let host: any Host
     let clock: any HostClock
@@ -31,8 +32,9 @@ public struct Broker: Sendable {
 
     /// Resolves `target` and hands out a disposable of it.
     ///
-    /// In the daemon the candidates come from the newest pass's view of the host (no host read before the claim:
-    /// the claim itself re-checks the record atomically); when that view has none, the host is read again.
+    /// In the daemon the candidates come from the newest pass's view of the host, without those in flight or handed
+    /// out since it was taken (no host read before the hand-out); when that view has none, the host is read again.
+    /// Outside the controller that owns the queues, a live controller's preloads are refused.
     public func request(_ target: RequestTarget, source: String?, desired: DesiredState) async throws(RequestError)
         -> Handout
     {
