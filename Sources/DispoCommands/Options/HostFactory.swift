@@ -6,13 +6,7 @@ import DispoXen
 /// Opens the host `--host` names.
 enum HostFactory {
     static func open(_ options: HostOptions, clock: any HostClock = SystemClock()) throws -> any Host {
-        let choice: HostOptions.Choice
-        do {
-            choice = try options.choice()
-        } catch let error as ValidationError {
-            throw failure(error.message)
-        }
-        switch choice {
+        switch try options.choice() {
         case .sim(let path):
             return SimHost(path: path, clock: clock)
         case .xen:

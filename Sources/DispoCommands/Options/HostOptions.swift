@@ -16,16 +16,17 @@ struct HostOptions: ParsableArguments {
         case xen
     }
 
-    /// Parses `--host`, or picks the default and says so on stderr.
+    /// Parses `--host`, or picks the default and says so on stderr. A bad value is `dispo: error: ...` and exit
+    /// status 1.
     func choice(announce: Bool = true) throws -> Choice {
         if let host {
             if host == "xen" { return .xen }
             if host.hasPrefix("sim:") {
                 let path = String(host.dropFirst(4))
-                guard !path.isEmpty else { throw ValidationError("--host sim:PATH needs a path, e.g. sim:/tmp/host.json") }
+                guard !path.isEmpty else { throw failure("--host sim:PATH needs a path, e.g. sim:/tmp/host.json") }
                 return .sim(path: path)
             }
-            throw ValidationError("unknown host '\(host)'; use 'xen' or 'sim:PATH'")
+            throw failure("unknown host '\(host)'; use 'xen' or 'sim:PATH'")
         }
         if Self.isXenControlDomain { return .xen }
         let path = Self.defaultSimPath

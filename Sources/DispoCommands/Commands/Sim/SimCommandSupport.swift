@@ -13,13 +13,7 @@ enum SimCommandSupport {
 
     /// The state file path `--host` names.
     static func path(_ options: HostOptions) throws -> String {
-        let choice: HostOptions.Choice
-        do {
-            choice = try options.choice()
-        } catch let error as ValidationError {
-            throw failure(error.message)
-        }
-        switch choice {
+        switch try options.choice() {
         case .xen:
             throw failure("dispo sim drives only the simulated host; pass --host sim:PATH")
         case .sim(let path):
