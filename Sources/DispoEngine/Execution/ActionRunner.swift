@@ -14,10 +14,7 @@ struct ActionRunner: Sendable {
         let metadata = Self.metadata(role: .preload, template: spec.disposableTemplate, revision: revision,
             dispid: dispid, now: clock.now())
         do {
-            _ = try await host.create(CreateRequest(name: name, spec: spec, metadata: metadata))
-            try await host.updateMetadata(name, [MetadataKey.stage: Stage.starting.rawValue])
-            try await host.unpause(name)
-            try await host.waitReady(name, readiness: spec.ready, timeout: spec.ready?.timeout ?? Readiness.defaultTimeout)
+            _ = try await boot(name, spec: spec, metadata: metadata)
             try await host.updateMetadata(name, [MetadataKey.stage: Stage.ready.rawValue])
             let outcome = try await Shrinker.shrink(name, to: spec.memory, host: host, clock: clock)
             try await host.pause(name)
@@ -34,15 +31,22 @@ struct ActionRunner: Sendable {
         let metadata = Self.metadata(role: .named, template: spec.disposableTemplate, revision: revision, dispid: nil,
             now: clock.now())
         do {
-            _ = try await host.create(CreateRequest(name: name, spec: spec, metadata: metadata))
-            try await host.updateMetadata(name, [MetadataKey.stage: Stage.starting.rawValue])
-            try await host.unpause(name)
-            try await host.waitReady(name, readiness: spec.ready, timeout: spec.ready?.timeout ?? Readiness.defaultTimeout)
+            _ = try await boot(name, spec: spec, metadata: metadata)
             try await host.updateMetadata(name, [MetadataKey.stage: Stage.ready.rawValue])
         } catch {
             await removeQuietly(name, dispid: nil)
             throw error
         }
+    }
+
+    /// create (paused, `metadata` written first) -> stage starting -> unpause -> wait ready. Leaves what it made
+    /// on failure: the caller removes it.
+    func boot(_ name: String, spec: EffectiveSpec, metadata: [String: String]) async throws(HostError) -> Domain {
+        let domain = try await host.create(CreateRequest(name: name, spec: spec, metadata: metadata))
+        try await host.updateMetadata(name, [MetadataKey.stage: Stage.starting.rawValue])
+        try await host.unpause(name)
+        try await host.waitReady(name, readiness: spec.ready, timeout: spec.ready?.timeout ?? Readiness.defaultTimeout)
+        return domain
     }
 
     /// Asks the guest to power off, waits up to `grace` seconds, then destroys it.
@@ -80,9 +84,13 @@ struct ActionRunner: Sendable {
     ///
     /// As in Qubes, the refill follows `delay` after a use — the first use since the queue was last refilled,
     /// not the last use of a burst (which would push the refill back with every request).
-    func markUsed(_ name: String, template: String) async throws(HostError) {
+    /// `useRecord` is the use as ``useRecord(template:snapshot:now:)`` gave it already; nil reads the host for it.
+    func markUsed(_ name: String, template: String, useRecord: [String: String?]? = nil) async throws(HostError) {
         try await host.updateMetadata(name, Self.usedRecord)
-        let update = Self.useRecord(template: template, snapshot: try await host.snapshot(), now: clock.now())
+        var update = useRecord ?? [:]
+        if useRecord == nil {
+            update = Self.useRecord(template: template, snapshot: try await host.snapshot(), now: clock.now())
+        }
         if !update.isEmpty { try await host.updateHostMetadata(update) }
     }
 

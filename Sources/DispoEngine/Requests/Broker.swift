@@ -121,7 +121,8 @@ public struct Broker: Sendable {
                 if ownsQueues {
                     // It runs: answer now; the used record follows while the name stays held.
                     Task { [self] in
-                        try? await markUsedAfterHandOut(domain.name, useRecord: useRecord)
+                        // A crash before this leaves a running preload, which the planner counts as used.
+                        try? await markUsed(domain.name, template: template, useRecord: useRecord)
                         await reconciler?.handedOut(domain.name)
                     }
                 } else {
@@ -156,13 +157,6 @@ public struct Broker: Sendable {
             used: [MetadataKey.stage: Stage.used.rawValue], hostMetadata: useRecord)
     }
 
-    /// Records a hand-out done without a claim: used, and the use for the refill delay. A crash before this leaves
-    /// a running preload, which the planner counts as used all the same.
-    private func markUsedAfterHandOut(_ name: String, useRecord: [String: String?]) async throws(HostError) {
-        try await host.updateMetadata(name, ActionRunner.usedRecord)
-        if !useRecord.isEmpty { try await host.updateHostMetadata(useRecord) }
-    }
-
     private func unhold(_ name: String) async {
         await reconciler?.unhold(name)
     }
@@ -184,14 +178,10 @@ public struct Broker: Sendable {
             let name = DispidAllocator.name(dispid)
             if let reconciler, await !reconciler.hold(name) { continue }
             defer { Task { [reconciler] in await reconciler?.unhold(name) } }
-            var metadata = ActionRunner.metadata(role: .unnamed, template: template, revision: revision, dispid: dispid,
+            let metadata = ActionRunner.metadata(role: .unnamed, template: template, revision: revision, dispid: dispid,
                 now: clock.now())
-            metadata[MetadataKey.stage] = Stage.creating.rawValue
             do {
-                let domain = try await host.create(CreateRequest(name: name, spec: spec, metadata: metadata))
-                try await host.updateMetadata(name, [MetadataKey.stage: Stage.starting.rawValue])
-                try await host.unpause(name)
-                try await host.waitReady(name, readiness: spec.ready, timeout: spec.ready?.timeout ?? Readiness.defaultTimeout)
+                let domain = try await ActionRunner(host: host, clock: clock).boot(name, spec: spec, metadata: metadata)
                 try await markUsed(name, template: template)
                 return Handout(name: name, domid: domain.domid, uuid: domain.uuid, template: template, preloaded: false,
                     seconds: clock.now() - start)
@@ -241,8 +231,10 @@ public struct Broker: Sendable {
         }
     }
 
-    private func markUsed(_ name: String, template: String) async throws(HostError) {
-        try await ActionRunner(host: host, clock: clock).markUsed(name, template: template)
+    private func markUsed(_ name: String, template: String, useRecord: [String: String?]? = nil)
+        async throws(HostError)
+    {
+        try await ActionRunner(host: host, clock: clock).markUsed(name, template: template, useRecord: useRecord)
     }
 
     private func discard(_ name: String) async {
