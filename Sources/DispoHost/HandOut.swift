@@ -10,9 +10,8 @@ public struct HandOutRequest: Sendable, Hashable {
     public var expected: [String: String]
     /// Written into the record, atomically with the check, before the domain is touched (the claim).
     public var claim: [String: String?]
-    /// Written into the record once the domain runs. A backend may write it after ``Host/handOut(_:)`` returned
-    /// (the domain runs, that is what counts); a crash before leaves the claim's stage on a running domain, which
-    /// the planner relabels used.
+    /// Written into the record once the domain runs; a crash before leaves the claim's stage on a running domain,
+    /// which the planner relabels used.
     public var used: [String: String?]
     /// Written into the host-wide metadata with the claim (a nil value removes the key).
     public var hostMetadata: [String: String?]
@@ -33,7 +32,7 @@ public struct HandOutRequest: Sendable, Hashable {
 
 /// How a hand-out went.
 public enum HandOutOutcome: Sendable, Hashable {
-    /// Claimed and unpaused (and marked used, or about to be).
+    /// Claimed, unpaused and marked used.
     case handedOut
     /// The record no longer matched (another request took it, or it changed): nothing was written.
     case notMatching

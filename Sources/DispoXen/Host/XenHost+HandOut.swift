@@ -5,23 +5,11 @@ extension XenHost {
     /// xenstore transaction that reads only what it checks (none when there is nothing to check or write and the
     /// UUID is known: the controller's own queue); `libxl_domain_unpause` of the domid the snapshot gave
     /// when the record still names the snapshot's UUID (else the domain is looked up by name and checked first; a
-    /// domid is only reused after some 32,000 creations, far beyond the age of a view);
-    /// then it returns, and the `used` record follows on the same thread (a single write when it is one key): once
-    /// a guest runs it competes for the CPU with everything dom0 still has to do.
+    /// domid is only reused after some 32,000 creations, far beyond the age of a view); then the `used` record,
+    /// if any (a single write when it is one key).
     public func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
         try Self.validate(request.name)
-        let outcome = try await handOutWorker.run { session throws(HostError) in try session.handOut(request) }
-        if outcome == .handedOut, !request.used.isEmpty {
-            let warn = options.warn
-            handOutWorker.submit { session in
-                do {
-                    try session.metadata.write(request.name, request.used)
-                } catch {
-                    warn("\(request.name): handed out, but its record was not marked used (\(error)); the next pass does")
-                }
-            }
-        }
-        return outcome
+        return try await handOutWorker.run { session throws(HostError) in try session.handOut(request) }
     }
 }
 
@@ -39,17 +27,18 @@ extension XenSession {
             }
             uuid = claimed
         }
-        if let domid = request.domid.flatMap({ UInt32(exactly: $0) }), request.uuid == uuid,
-            (try? libxl.unpause(domid, name: name)) != nil
-        {
-            return .handedOut
+        let unpausedByDomid =
+            request.uuid == uuid
+            && request.domid.flatMap { UInt32(exactly: $0) }.map { (try? libxl.unpause($0, name: name)) != nil } == true
+        if !unpausedByDomid {
+            // The snapshot's domid is stale, or the unpause failed: find out what the domain is now.
+            guard let domid = libxl.domid(of: name), let live = libxl.domain(domid, named: name), live.uuid == uuid else {
+                return .notPaused(.halted)
+            }
+            guard live.flags.power == .paused else { return .notPaused(live.flags.power) }
+            try libxl.unpause(live.domid, name: name)
         }
-        // The snapshot's domid is stale, or the unpause failed: find out what the domain is now.
-        guard let domid = libxl.domid(of: name), let live = libxl.domain(domid, named: name), live.uuid == uuid else {
-            return .notPaused(.halted)
-        }
-        guard live.flags.power == .paused else { return .notPaused(live.flags.power) }
-        try libxl.unpause(live.domid, name: name)
+        if !request.used.isEmpty { try metadata.write(name, request.used) }
         return .handedOut
     }
 }

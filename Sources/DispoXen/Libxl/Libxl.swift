@@ -81,15 +81,12 @@ final class Libxl {
 
     /// The domain `domid` now; nil when it does not exist.
     func domain(_ domid: UInt32) -> LiveDomain? {
-        var info = libxl_dominfo()
-        libxl_dominfo_init(&info)
-        defer { libxl_dominfo_dispose(&info) }
-        guard libxl_domain_info(context, &info, domid) == 0, let name = name(of: domid) else { return nil }
-        return Self.live(info, name: name)
+        guard let name = name(of: domid) else { return nil }
+        return domain(domid, named: name)
     }
 
     /// The domain `domid` now, named `name` without asking xenstore (the caller knows it); nil when it does not
-    /// exist. One hypercall: what the hand-out uses to check a domid it was given.
+    /// exist. One hypercall.
     func domain(_ domid: UInt32, named name: String) -> LiveDomain? {
         var info = libxl_dominfo()
         libxl_dominfo_init(&info)
@@ -108,7 +105,7 @@ final class Libxl {
         defer { libxl_dominfo_list_free(list, count) }
         var states: [UInt32: PowerState] = [:]
         for index in 0..<Int(count) where list[index].domid != 0 {
-            states[list[index].domid] = Self.live(list[index], name: "").flags.power
+            states[list[index].domid] = Self.flags(list[index]).power
         }
         return states
     }
@@ -202,12 +199,15 @@ final class Libxl {
     }
 
     static func live(_ info: libxl_dominfo, name: String) -> LiveDomain {
-        let flags = DomainFlags(
+        LiveDomain(
+            name: name, uuid: uuidString(info.uuid), domid: info.domid, flags: flags(info),
+            currentKiB: info.current_memkb, maxKiB: info.max_memkb)
+    }
+
+    static func flags(_ info: libxl_dominfo) -> DomainFlags {
+        DomainFlags(
             running: info.running, blocked: info.blocked, paused: info.paused, shutdown: info.shutdown,
             dying: info.dying, crashed: info.shutdown_reason == LIBXL_SHUTDOWN_REASON_CRASH)
-        return LiveDomain(
-            name: name, uuid: uuidString(info.uuid), domid: info.domid, flags: flags,
-            currentKiB: info.current_memkb, maxKiB: info.max_memkb)
     }
 
     static func uuidString(_ uuid: libxl_uuid) -> String {

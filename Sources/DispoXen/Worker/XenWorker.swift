@@ -64,11 +64,6 @@ final class XenWorker: Sendable {
         return try result.get()
     }
 
-    /// Queues `body` without waiting for it (jobs still run one at a time, in order).
-    func submit(_ body: @escaping @Sendable (XenSession) -> Void) {
-        _ = jobs.enqueue(body)
-    }
-
     /// Lets the thread finish the queued jobs, then free the session and end.
     func stop() {
         jobs.stop()
