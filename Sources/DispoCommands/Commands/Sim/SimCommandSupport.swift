@@ -11,6 +11,16 @@ enum SimCommandSupport {
         SimAdmin(store: FileSimStore(path: try path(options)))
     }
 
+    /// Runs one operation of the simulated host's admin on the domain `name`, then prints `NAME: OUTCOME`.
+    static func act(
+        _ options: HostOptions, on name: String, outcome: String,
+        _ operation: @Sendable (SimAdmin, String) async throws(HostError) -> Void
+    ) async throws {
+        let admin = try admin(options)
+        try await performing { () throws(HostError) in try await operation(admin, name) }
+        print("\(name): \(outcome)")
+    }
+
     /// The state file path `--host` names.
     static func path(_ options: HostOptions) throws -> String {
         switch try options.choice() {

@@ -22,9 +22,8 @@ struct SimCrash: AsyncParsableCommand {
     var name: String
 
     func run() async throws {
-        let admin = try SimCommandSupport.admin(host)
-        let name = self.name
-        try await performing { () throws(HostError) in try await admin.crash(name) }
-        print("\(name): crashed")
+        try await SimCommandSupport.act(host, on: name, outcome: "crashed") { admin, name throws(HostError) in
+            try await admin.crash(name)
+        }
     }
 }

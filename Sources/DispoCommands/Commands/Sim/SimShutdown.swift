@@ -21,9 +21,8 @@ struct SimShutdown: AsyncParsableCommand {
     var name: String
 
     func run() async throws {
-        let admin = try SimCommandSupport.admin(host)
-        let name = self.name
-        try await performing { () throws(HostError) in try await admin.guestShutdown(name) }
-        print("\(name): halted")
+        try await SimCommandSupport.act(host, on: name, outcome: "halted") { admin, name throws(HostError) in
+            try await admin.guestShutdown(name)
+        }
     }
 }

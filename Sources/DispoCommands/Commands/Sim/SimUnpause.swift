@@ -21,9 +21,9 @@ struct SimUnpause: AsyncParsableCommand {
     var name: String
 
     func run() async throws {
-        let admin = try SimCommandSupport.admin(host)
-        let name = self.name
-        try await performing { () throws(HostError) in try await admin.unpauseBehindDispo(name) }
-        print("\(name): running (unpaused behind dispo's back)")
+        let outcome = "running (unpaused behind dispo's back)"
+        try await SimCommandSupport.act(host, on: name, outcome: outcome) { admin, name throws(HostError) in
+            try await admin.unpauseBehindDispo(name)
+        }
     }
 }
