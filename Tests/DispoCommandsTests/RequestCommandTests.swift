@@ -20,9 +20,9 @@ struct RequestCommandTests {
             #expect(try BinaryRunner.run(["sim", "init", "--boot", "100ms", "--host", host]).status == 0)
         }
 
-        /// Runs `dispo ARGUMENTS` against this host and config, through `socket` (which answers only while a
-        /// daemon runs).
-        func dispo(_ arguments: [String], config: Bool = true, socket: Bool = true) throws -> BinaryRunner.Outcome {
+        /// Runs `dispo ARGUMENTS` against this host and config; with `socket`, naming the daemon's socket too
+        /// (which then must answer).
+        func dispo(_ arguments: [String], config: Bool = true, socket: Bool = false) throws -> BinaryRunner.Outcome {
             try BinaryRunner.run(
                 arguments + ["--host", host] + (socket ? ["--socket", self.socket] : [])
                     + (config ? ["-c", self.config] : []))
@@ -133,8 +133,10 @@ struct RequestCommandTests {
         let name = try #require(handout["name"] as? String)
         #expect(try await eventually { daemon.log.contains("handed out object=\(name)") }, "\(daemon.log)")
 
-        let refused = try setup.dispo(["release", "nothing"], config: false)
-        #expect(refused.status == 1 && refused.stderr == "dispo: error: no domain named nothing\n", "\(refused.stderr)")
+        #expect(handout.isEmpty == false)
+        let refused = try setup.dispo(["release", "nothing"], config: false, socket: true)
+        #expect(refused.status == 1 && refused.stderr.hasSuffix("\ndispo: error: no domain named nothing\n"), "\(refused.stderr)")
+        #expect(refused.stderr.hasPrefix("dispo: using the controller (pid \(daemon.process.processIdentifier))"))
         let released = try setup.dispo(["release", name], config: false)
         #expect(released.status == 0, "\(released.stderr)")
         #expect(try await eventually { try !setup.simList().contains(name + " ") })

@@ -27,7 +27,7 @@ struct APIServerTests {
             world = ControllerWorld(yaml, boot: boot)
             directory = try TemporaryDirectory()
             let api = APIServer(
-                path: directory.path + "/api.sock", group: nil, controller: world.controller,
+                path: directory.path + "/api.sock", group: nil, controller: world.controller, config: "/test",
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             server = Task { try await api.run() }
             let path = directory.path + "/api.sock"
@@ -77,7 +77,11 @@ struct APIServerTests {
     @Test func servesEveryRoute() async throws {
         let served = try await Served()
         #expect(try await served.world.settle { try await served.world.queue("default-dvm").count == 2 })
-        #expect(try await served.call("GET", "/v1/ping") == (200, "{\"ok\":true}\n"))
+        let (pingCode, ping) = try await served.call("GET", "/v1/ping")
+        let identity = try JSONDecoder().decode(DaemonIdentity.self, from: Data(ping.utf8))
+        #expect(pingCode == 200 && identity.ok && identity.pid == getpid(), "\(ping)")
+        #expect(identity.config == "/test" && identity.socket == served.socket, "\(ping)")
+        #expect(identity.host.hasPrefix("sim:"), "\(ping)")
         let (statusCode, status) = try await served.call("GET", "/v1/status")
         #expect(statusCode == 200 && status.contains("\"templates\""), "\(status)")
         let (planCode, plan) = try await served.call("GET", "/v1/plan")

@@ -63,7 +63,7 @@ struct FileSimStoreTests {
     @Test func theFileIs0600InA0700DirectoryMadeForIt() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/state/dispo/host.json"
-        _ = try await SimHost(path: path).snapshot()
+        try await SimHost(path: path).updateHostMetadata(["k": "v"])
         #expect(try Self.mode(path) == 0o600)
         #expect(try Self.mode(directory.path + "/state/dispo") == 0o700)
         #expect(try Self.mode(directory.path + "/state") == 0o700)
@@ -123,10 +123,21 @@ struct FileSimStoreTests {
         #expect(error?.message.contains("dispo sim init") == true)
         #expect(!FileManager.default.fileExists(atPath: path))
 
-        let snapshot = try await SimHost(path: path).snapshot()
+        let lenient = SimHost(path: path)
+        let snapshot = try await lenient.snapshot()
         #expect(snapshot.totalMemory == SimState.defaultTotalMemory)
         #expect(snapshot.freeMemory == .mebibytes(15 * 1024))
-        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(!FileManager.default.fileExists(atPath: path), "reading writes nothing")
+        #expect(!FileManager.default.fileExists(atPath: path + ".lock"), "reading takes no lock")
+        try await lenient.updateHostMetadata(["k": "v"])
+        #expect(FileManager.default.fileExists(atPath: path), "the first change creates the host")
+
+        let gone = directory.path + "/missing/host.json"
+        let error2 = await #expect(throws: HostError.self) {
+            try await SimHost(path: gone, createIfMissing: false).updateHostMetadata(["k": "v"])
+        }
+        #expect(error2?.message.contains("no simulated host at \(gone)") == true)
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/missing"), "no folder is made for it")
     }
 
     @Test func aFailedOperationWritesNothing() async throws {

@@ -38,6 +38,11 @@ struct Apply: AsyncParsableCommand {
     @Option(help: "Give an object up after this many failures.")
     var attempts = 3
 
+    func validate() throws {
+        guard parallel >= 1 else { throw ValidationError("--parallel must be 1 or more, found \(parallel)") }
+        guard attempts >= 1 else { throw ValidationError("--attempts must be 1 or more, found \(attempts)") }
+    }
+
     func run() async throws {
         let desired: DesiredState
         if allowEmpty, !FileManager.default.fileExists(atPath: config.resolvedDirectory) {
@@ -46,7 +51,12 @@ struct Apply: AsyncParsableCommand {
         } else {
             desired = try LoadedConfig.load(config)
         }
-        let host = try HostFactory.open(hostOptions)
+        let choice = try hostOptions.choice()
+        let host = try HostFactory.open(choice)
+        // One owner per host: refuses while a controller (or another apply) holds it; held until apply ends.
+        let lock = try HostOwnership.acquire(
+            choice, command: "apply", config: canonicalPath(config.resolvedDirectory), socket: nil)
+        defer { lock.release() }
         let clock = SystemClock()
         let progress = ProgressPrinter(start: clock.now())
         let reconciler = Reconciler(
@@ -54,13 +64,18 @@ struct Apply: AsyncParsableCommand {
             options: ReconcileOptions(parallel: parallel, maxAttempts: attempts,
                 plan: PlanOptions(restart: restart, allowEmpty: allowEmpty)),
             onEvent: { progress.handle($0) })
+        let first = try await performing { () throws(HostError) in try await reconciler.plan(desired) }
+        if let empty = first.waits.first(where: { $0.kind == .emptyConfig }) {
+            throw failure("\(config.resolvedDirectory): \(empty.detail); nothing was done")
+        }
+        if let summary = PlanSummary(first).line { StandardError.write(summary) }
         let started = clock.now()
-        let outcome: ConvergeOutcome
-        if noWait {
-            let (plan, ran) = try await performing { () throws(HostError) in try await reconciler.pass(desired) }
-            outcome = ConvergeOutcome(converged: true, failures: [:], plan: plan, actionsRun: ran, passes: 1)
-        } else {
-            outcome = try await performing { () throws(HostError) in try await reconciler.converge(desired) }
+        let outcome = try await Interruption.run(progress: progress) { () throws(HostError) in
+            if noWait {
+                let (plan, ran) = try await reconciler.pass(desired)
+                return ConvergeOutcome(converged: true, failures: [:], plan: plan, actionsRun: ran, passes: 1)
+            }
+            return try await reconciler.converge(desired)
         }
         let after = try await performing { () throws(HostError) in try await reconciler.plan(desired) }
         let seconds = clock.now() - started

@@ -37,6 +37,9 @@ struct Diff: AsyncParsableCommand {
         let reconciler = Reconciler(host: host, clock: SystemClock(),
             options: ReconcileOptions(plan: PlanOptions(restart: restart, allowEmpty: allowEmpty)))
         let plan = try await performing { () throws(HostError) in try await reconciler.plan(desired) }
+        if !json, let empty = plan.waits.first(where: { $0.kind == .emptyConfig }) {
+            throw failure("\(config.resolvedDirectory): \(empty.detail); nothing to plan")
+        }
         if json {
             try JSONOutput.print(DiffReport(plan))
         } else {

@@ -11,8 +11,8 @@ struct Release: AsyncParsableCommand {
             Only unnamed disposables (disp<N>, handed out by dispo request) are released. A named
             disposable is refused (set state: halted in its config to stop it), and so is a
             preload still waiting in the queue, or a domain dispo did not make. The name is not
-            reused for 7 days. Goes through the daemon (dispo watch) when it answers on the
-            socket, else acts on the host directly. Exit status 0, or 1 on an error.
+            reused for 7 days. Goes through the controller (dispo watch) when one keeps the host
+            (named on stderr), else acts on the host directly. Exit status 0, or 1 on an error.
 
             Examples:
               dispo release disp1234
@@ -26,10 +26,11 @@ struct Release: AsyncParsableCommand {
     @OptionGroup var socketOptions: SocketOptions
 
     func run() async throws {
-        if let socket = await socketOptions.daemon() {
-            try await DaemonCall.run(socket) { try await APIClient.release(name, socket: socket) }
-        } else {
-            let host = try HostFactory.open(hostOptions)
+        switch try await DaemonRoute.resolve(host: hostOptions, socket: socketOptions, config: nil) {
+        case .daemon(let daemon):
+            try await DaemonCall.run(daemon.socket) { try await APIClient.release(name, socket: daemon.socket) }
+        case .direct(let choice):
+            let host = try HostFactory.open(choice)
             try await refusing { () throws(RequestError) in
                 try await Broker(host: host, clock: SystemClock()).release(name)
             }

@@ -16,8 +16,10 @@ struct Request: AsyncParsableCommand {
 
             The oldest ready, up-to-date preload is claimed, unpaused and marked used; the queue
             refills after the template's preload.delay. With none ready, one still starting is
-            awaited, else a disposable is started cold. When a daemon (dispo watch) answers on the
-            socket it does the work; otherwise dispo reads the config and acts on the host itself.
+            awaited, else a disposable is started cold. When a controller (dispo watch) keeps the
+            host it does the work (named on stderr); otherwise dispo reads the config and acts on
+            the host itself. --socket, --host and -c are honoured or refused: a controller that
+            serves another host or config is an error.
             Prints NAME (TEMPLATE, preloaded|cold, TIME). Exit status 0, or 1 on an error.
 
             Examples:
@@ -44,13 +46,14 @@ struct Request: AsyncParsableCommand {
 
     func run() async throws {
         let handout: Handout
-        if let socket = await socketOptions.daemon() {
-            handout = try await DaemonCall.run(socket) {
-                try await APIClient.request(target: target, source: source, socket: socket)
+        switch try await DaemonRoute.resolve(host: hostOptions, socket: socketOptions, config: config) {
+        case .daemon(let daemon):
+            handout = try await DaemonCall.run(daemon.socket) {
+                try await APIClient.request(target: target, source: source, socket: daemon.socket)
             }
-        } else {
+        case .direct(let choice):
             let desired = try LoadedConfig.load(config)
-            let host = try HostFactory.open(hostOptions)
+            let host = try HostFactory.open(choice)
             handout = try await refusing { () throws(RequestError) in
                 try await Broker(host: host, clock: SystemClock())
                     .request(RequestTarget.parse(target), source: source, desired: desired)

@@ -10,14 +10,24 @@ struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show desired vs actual: preload queues (ready/max), named disposables, disposables in use.",
         discussion: """
-            When a daemon (dispo watch) answers on the socket, its view is shown: the config in
-            force, its errors and its reconcile history. Otherwise dispo reads the config and the
-            host directly. Works even when the config has errors: they are listed, and the rest is
-            shown as far as it can be. Exit status 0.
+            When a controller (dispo watch) keeps the host, its view is shown: the config in force,
+            its errors and its reconcile history. Otherwise dispo reads the config and the host
+            itself. The first line says which. --socket, --host and -c are honoured or refused:
+            a controller that serves another host or config is an error. Works even when the
+            config has errors: they are listed, and the rest is shown as far as it can be.
+            Reading never changes anything: a simulated host that does not exist is an error.
+
+            Exit status 0 (1 when the host cannot be read). With --check, for monitoring (like
+            systemctl is-active), the first problem found decides it, also said on stderr:
+              0  a controller answers, its config is valid and the host is reconciled
+              3  no controller answers for this host
+              4  the config has errors (the last good one stays in force)
+              5  the host is not reconciled with the config yet
 
             Examples:
               dispo status --host sim:/tmp/host.json
               dispo status --json | jq '.templates[].preload'
+              dispo status --check --json >/dev/null || alert
             """)
 
     @OptionGroup var config: ConfigOptions
@@ -27,34 +37,64 @@ struct Status: AsyncParsableCommand {
     @Flag(help: "Print the status as one JSON document.")
     var json = false
 
+    @Flag(help: "Exit non-zero when no controller answers (3), the config has errors (4) or the host is not reconciled (5).")
+    var check = false
+
     func run() async throws {
-        if let socket = await socketOptions.daemon() {
-            try await fromDaemon(socket)
-            return
+        let report: StatusReport
+        switch try await DaemonRoute.resolve(host: hostOptions, socket: socketOptions, config: config, readOnly: true) {
+        case .daemon(let daemon):
+            report = try await fromDaemon(daemon)
+        case .direct(let choice):
+            report = try await fromHost(choice)
         }
+        try show(report)
+        if check, let problem = Self.problem(report) {
+            StandardError.write("dispo: check: \(problem.message)")
+            throw ExitCode(problem.code)
+        }
+    }
+
+    /// The first problem `--check` reports, with its exit status.
+    static func problem(_ report: StatusReport) -> (code: Int32, message: String)? {
+        if report.source?.kind != "controller" {
+            return (3, "no controller answers for \(report.host.location)")
+        }
+        if !report.config.ok {
+            return (4, "the config has \(plural(report.config.errors.count, "error")); the last good one stays in force")
+        }
+        if report.config.observed != report.config.revision {
+            return (5, "\(report.host.location) is not reconciled with config revision \(report.config.revision) yet")
+        }
+        return nil
+    }
+
+    private func fromHost(_ choice: HostOptions.Choice) async throws -> StatusReport {
         let loaded = LoadedConfig.loadAllowingErrors(config)
-        let host = try HostFactory.open(hostOptions)
+        let host = try HostFactory.open(choice)
         let snapshot = try await performing { () throws(HostError) in try await host.snapshot() }
-        let report = StatusReport.make(
-            desired: loaded.state,
-            configErrors: loaded.diagnostics.filter { $0.severity == .error }.map(\.description),
+        var report = StatusReport.make(
+            desired: loaded.state, configErrors: loaded.diagnostics.filter { $0.severity == .error },
             revisions: await Revisions.compute(loaded.state, host: host), snapshot: snapshot,
             backend: host.backend, location: host.location)
-        try show(report)
+        report.source = .init(kind: "host")
+        return report
     }
 
     /// The running daemon's view: its config in force, its errors and history.
-    private func fromDaemon(_ socket: String) async throws {
+    private func fromDaemon(_ daemon: DaemonIdentity) async throws -> StatusReport {
         let reply: APIClient.Reply
         do {
-            reply = try await APIClient.send("GET", "/v1/status", socket: socket)
+            reply = try await APIClient.send("GET", "/v1/status", socket: daemon.socket)
         } catch {
-            throw failure("the daemon at \(socket) did not answer: \(error)")
+            throw failure("the daemon at \(daemon.socket) did not answer: \(error)")
         }
-        guard reply.status == 200, let report = try? JSONDecoder().decode(StatusReport.self, from: reply.body) else {
-            throw failure("the daemon at \(socket) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+        guard reply.status == 200, var report = try? JSONDecoder().decode(StatusReport.self, from: reply.body) else {
+            throw failure(
+                "the daemon at \(daemon.socket) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
         }
-        try show(report)
+        report.source = .init(kind: "controller", pid: daemon.pid, socket: daemon.socket)
+        return report
     }
 
     private func show(_ report: StatusReport) throws {

@@ -68,25 +68,15 @@ func plural(_ count: Int, _ noun: String) -> String {
 
 /// The `validate --json` document.
 struct ValidateReport: Encodable {
-    struct Entry: Encodable {
-        var path: String
-        var line: Int
-        var column: Int
-        var severity: String
-        var message: String
-    }
-
     var ok: Bool
     var objects: Int
     var files: [String]
-    var diagnostics: [Entry]
+    var diagnostics: [Diagnostic]
 
     init(_ result: ConfigLoader.Result) {
         ok = result.isValid
         objects = result.state.count
         files = result.files
-        diagnostics = result.diagnostics.map {
-            Entry(path: $0.path, line: $0.line, column: $0.column, severity: $0.severity.rawValue, message: $0.message)
-        }
+        diagnostics = result.diagnostics
     }
 }

@@ -62,21 +62,43 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Least severe log level shown: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
-    func run() async throws {
-        guard let format = StandardErrorLogHandler.Format(rawValue: logFormat) else {
+    /// Bad values are usage errors of this command (exit 64, watch's usage).
+    func validate() throws {
+        guard StandardErrorLogHandler.Format(rawValue: logFormat) != nil else {
             throw ValidationError("--log-format must be text or json")
         }
-        guard let level = Logger.Level(rawValue: logLevel) else {
+        guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard parallel >= 1 else { throw ValidationError("--parallel must be 1 or more, found \(parallel)") }
+        _ = try Self.seconds(resync, option: "--resync", positive: true)
+        _ = try Self.seconds(debounce, option: "--debounce", positive: false)
+        _ = try Self.seconds(drainTimeout, option: "--drain-timeout", positive: false)
+    }
+
+    func run() async throws {
+        let format = StandardErrorLogHandler.Format(rawValue: logFormat) ?? .text
+        let level = Logger.Level(rawValue: logLevel) ?? .info
         let resyncSeconds = try Self.seconds(resync, option: "--resync", positive: true)
         let debounceSeconds = try Self.seconds(debounce, option: "--debounce", positive: false)
         let drainSeconds = try Self.seconds(drainTimeout, option: "--drain-timeout", positive: false)
         let logger = Logger(label: "dispo") { label in
             StandardErrorLogHandler(label: label, format: format, level: level)
         }
-        let host = try HostFactory.open(hostOptions)
-        let directory = config.resolvedDirectory
+        let choice = try hostOptions.choice()
+        let host = try HostFactory.open(choice)
+        let directory = canonicalPath(config.resolvedDirectory)
+        let socketPath = noSocket ? nil : canonicalPath(socket ?? SocketPath.defaultPath)
+        // One controller per host: the lock is taken before anything is touched, and held until the process ends.
+        let lock = try HostOwnership.acquire(choice, command: "watch", config: directory, socket: socketPath)
+        defer { lock.release() }
+        if let socketPath {
+            do {
+                try SocketPath.prepare(socketPath)
+            } catch {
+                throw failure(error.description)
+            }
+        }
         let watcher = ConfigWatcher(directory: directory, debounce: .milliseconds(Int64(debounceSeconds * 1000)))
         let changes = watcher.changes()
         var reconcile = ReconcileOptions.controller
@@ -98,9 +120,9 @@ struct Watch: AsyncParsableCommand {
         }
         // Shut down in reverse order: the controller drains first while the API still answers (503 to new requests).
         var services: [any Service] = []
-        if !noSocket {
-            services.append(APIServer(path: socket ?? SocketPath.defaultPath, group: socketGroup,
-                controller: controller, logger: logger))
+        if let socketPath {
+            services.append(APIServer(path: socketPath, group: socketGroup, controller: controller, config: directory,
+                logger: logger))
         }
         services.append(ControllerService(controller: controller, configChanges: configChanges,
             hostEvents: host.events(), onStop: { watcher.stop() }))

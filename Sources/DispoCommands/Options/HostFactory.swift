@@ -3,12 +3,13 @@ import DispoHost
 import DispoSim
 import DispoXen
 
-/// Opens the host `--host` names.
+/// Opens the host `--host` names. A simulated host must exist (`dispo sim init` makes one): opening one never
+/// creates a file or a folder.
 enum HostFactory {
-    static func open(_ options: HostOptions, clock: any HostClock = SystemClock()) throws -> any Host {
-        switch try options.choice() {
+    static func open(_ choice: HostOptions.Choice, clock: any HostClock = SystemClock()) throws -> any Host {
+        switch choice {
         case .sim(let path):
-            return SimHost(path: path, clock: clock)
+            return SimHost(path: path, clock: clock, createIfMissing: false)
         case .xen:
             guard HostOptions.isXenControlDomain else {
                 throw failure(
@@ -21,6 +22,10 @@ enum HostFactory {
                 throw failure(error.description)
             }
         }
+    }
+
+    static func open(_ options: HostOptions, clock: any HostClock = SystemClock()) throws -> any Host {
+        try open(options.choice(), clock: clock)
     }
 }
 

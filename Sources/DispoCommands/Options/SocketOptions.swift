@@ -2,16 +2,12 @@ import ArgumentParser
 import DispoDaemon
 import Foundation
 
-/// `--socket`: where a running daemon listens; commands use it when the daemon answers.
+/// `--socket`: where a running daemon listens. Given, it is honoured or refused (see ``DaemonRoute``).
 struct SocketOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The daemon's API socket (default: $DISPO_SOCKET, else /run/dispo/dispo.sock as root).",
         valueName: "PATH"))
     var socket: String?
 
-    var path: String { socket ?? SocketPath.defaultPath }
-
-    /// The socket path when a daemon answers on it, else nil (act on the host directly).
-    func daemon() async -> String? {
-        APIClient.isServing(path) ? path : nil
-    }
+    /// `$DISPO_SOCKET`, else the platform default.
+    static var defaultPath: String { SocketPath.defaultPath }
 }

@@ -7,7 +7,7 @@ struct PlanRenderer {
 
     func render(_ plan: Plan) -> String {
         var out = ""
-        if plan.isInSync {
+        if plan.isInSync, !plan.waits.contains(where: \.isError) {
             out += "in sync: nothing to do\n"
         }
         var groups: [String: [Action]] = [:]
@@ -29,6 +29,7 @@ struct PlanRenderer {
                 out += "  \(mark) \(wait.subject): \(wait.detail)\n"
             }
         }
+        if let summary = PlanSummary(plan).line { out += "\n" + terminal.paint(summary, .bold) + "\n" }
         return out
     }
 

@@ -1,15 +1,28 @@
 import DispoEngine
 import DispoHost
+import Synchronization
 
-/// Prints one line on stderr per action as it completes, with its time.
+/// Prints one line on stderr per action as it completes, with its time, and knows what is in flight.
 final class ProgressPrinter: Sendable {
     private let start: Double
+    private let running = Mutex<[String: String]>([:])
 
     init(start: Double) {
         self.start = start
     }
 
+    /// The actions started and not finished yet, e.g. `create preload disp12 of default-dvm`, sorted.
+    var inFlight: [String] { running.withLock { $0.values.sorted() } }
+
     func handle(_ event: ReconcileEvent) {
+        switch event {
+        case .started(let action, let name):
+            running.withLock { $0[Self.key(action, name)] = "\(action.op.rawValue) \(action.role.rawValue) \(name)" }
+        case .finished(let action, let name, _, _), .failed(let action, let name?, _, _):
+            running.withLock { _ = $0.removeValue(forKey: Self.key(action, name)) }
+        default:
+            break
+        }
         switch event {
         case .planned, .started:
             break
@@ -23,6 +36,8 @@ final class ProgressPrinter: Sendable {
                 "  ! \(Self.describe(action, name ?? "(new)")) failed after \(format(seconds)): \(error.description)")
         }
     }
+
+    private static func key(_ action: Action, _ name: String) -> String { "\(action.op.rawValue) \(name)" }
 
     static func symbol(_ action: Action) -> String {
         switch action.op {

@@ -1,3 +1,4 @@
+import DispoConfig
 import DispoEngine
 
 /// The human status: host line, config line, then tables of queues, named and in-use disposables.
@@ -5,11 +6,18 @@ struct StatusRenderer {
     let terminal: Terminal
 
     func render(_ report: StatusReport) -> String {
-        var out = "host: \(report.host.location)  free \(report.host.freeMemoryMib) MiB of \(report.host.totalMemoryMib) MiB\n"
+        var out = ""
+        switch report.source {
+        case let source? where source.kind == "controller":
+            out += "source: the controller (pid \(source.pid.map(String.init) ?? "?"), \(source.socket ?? "?"))\n"
+        case .some: out += "source: read from the host and the config directly (no controller answers)\n"
+        case nil: break
+        }
+        out += "host: \(report.host.location)  free \(report.host.freeMemoryMib) MiB of \(report.host.totalMemoryMib) MiB\n"
         let reconciled = report.config.observed == report.config.revision ? "reconciled" : "not yet reconciled"
         let state = report.config.ok ? terminal.paint("ok", .green) : terminal.paint("\(report.config.errors.count) error(s)", .red)
         out += "config: \(state)  revision \(report.config.revision) (\(reconciled))\n"
-        for error in report.config.errors { out += "  \(terminal.paint("!", .red)) \(error)\n" }
+        for error in report.config.errors { out += "  \(terminal.paint("!", .red)) \(error.description)\n" }
         if let last = report.history.last {
             out += "last reconcile: \(last.at), \(last.actions) action(s), \(last.errors) error(s) in \(last.seconds)s\n"
         }

@@ -1,6 +1,7 @@
 /// One finding about the config, at a file position.
-public struct Diagnostic: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public enum Severity: String, Sendable, Hashable {
+/// Encoded as `{"path", "line", "column", "severity", "message"}` (`validate --json`, `status --json`).
+public struct Diagnostic: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    public enum Severity: String, Sendable, Hashable, Codable {
         case error, warning
     }
 

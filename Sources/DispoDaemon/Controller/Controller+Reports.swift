@@ -13,13 +13,13 @@ extension Controller {
     /// request arriving meanwhile does not wait for it.
     func report(snapshot: HostSnapshot, revisions: Revisions) async -> StatusReport {
         await Self.build(
-            desired: desired ?? .init(), configErrors: configErrors.map(\.description), revisions: revisions,
+            desired: desired ?? .init(), configErrors: configErrors, revisions: revisions,
             snapshot: snapshot, backend: host.backend, location: host.location, history: history)
     }
 
     @concurrent
     private nonisolated static func build(
-        desired: DesiredState, configErrors: [String], revisions: Revisions, snapshot: HostSnapshot, backend: String,
+        desired: DesiredState, configErrors: [Diagnostic], revisions: Revisions, snapshot: HostSnapshot, backend: String,
         location: String, history: [StatusReport.HistoryEntry]
     ) async -> StatusReport {
         StatusReport.make(

@@ -45,6 +45,25 @@ public enum APIClient {
         return connected == 0
     }
 
+    /// Who answers on `path` (`GET /v1/ping`): nil when nothing does (no socket, or one left by a daemon that is
+    /// gone); a ``Refusal`` when something answers that is not a dispo daemon of this version.
+    public static func identity(_ path: String) async throws(Refusal) -> DaemonIdentity? {
+        guard isServing(path) else { return nil }
+        let reply: Reply
+        do {
+            reply = try await send("GET", "/v1/ping", socket: path)
+        } catch {
+            return nil
+        }
+        guard reply.status == 200, let identity = try? JSONDecoder().decode(DaemonIdentity.self, from: reply.body)
+        else {
+            throw Refusal(
+                status: reply.status,
+                message: "\(path) answers, but not as a dispo daemon of this version: \(text(reply.body))")
+        }
+        return identity
+    }
+
     /// Sends one request and waits for the whole reply.
     public static func send(
         _ method: String, _ target: String, body: Data = Data(), socket path: String

@@ -7,6 +7,8 @@ import Foundation
 /// on a known path, 503 for everything once the controller is stopping. Errors are `{"error": "message"}`.
 struct APIRouter: HTTPHandler {
     let controller: Controller
+    /// What `GET /v1/ping` answers.
+    let identity: DaemonIdentity
 
     /// The API's paths; each answers one method.
     enum Endpoint: Equatable {
@@ -72,7 +74,7 @@ struct APIRouter: HTTPHandler {
     private func respond(to endpoint: Endpoint, _ request: HTTPRequest) async throws -> HTTPResponse {
         switch endpoint {
         case .ping:
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: Self.pong)
+            return try JSONResponse.ok(identity)
         case .disposables:
             let body = try await RequestBody.read(request)
             let handout = try await APIFailure.wrap { () throws(RequestError) in
@@ -84,7 +86,8 @@ struct APIRouter: HTTPHandler {
             try await APIFailure.wrap { () throws(RequestError) in try await controller.release(name) }
             return try JSONResponse.ok(["released": name])
         case .status:
-            let report = try await APIFailure.wrapHost { () throws(HostError) in try await controller.status() }
+            var report = try await APIFailure.wrapHost { () throws(HostError) in try await controller.status() }
+            report.source = .init(kind: "controller", pid: identity.pid, socket: identity.socket)
             return try JSONResponse.ok(report)
         case .plan:
             let plan = try await APIFailure.wrapHost { () throws(HostError) in try await controller.currentPlan() }
@@ -96,8 +99,6 @@ struct APIRouter: HTTPHandler {
                 body: Data(controller.metrics.exposition().utf8))
         }
     }
-
-    static let pong = Data("{\"ok\":true}\n".utf8)
 }
 
 /// An API error: the status and the message of `{"error": "..."}`.

@@ -17,25 +17,30 @@ public struct APIServer: Service {
     let path: String
     let group: String?
     let controller: Controller
+    let identity: DaemonIdentity
     let logger: Logger
 
-    public init(path: String, group: String?, controller: Controller, logger: Logger) {
+    /// - Parameter config: the config directory the controller applies (for `GET /v1/ping`).
+    public init(path: String, group: String?, controller: Controller, config: String, logger: Logger) {
         self.path = path
         self.group = group
         self.controller = controller
+        self.identity = DaemonIdentity(host: controller.host.location, config: config, socket: path)
         self.logger = logger
     }
 
     public func run() async throws {
         try SocketPath.prepare(path)
-        let server = Self.makeServer(path: path, controller: controller)
-        defer { unlink(path) }
+        let server = Self.makeServer(path: path, controller: controller, identity: identity)
+        let bound = SocketFile()
+        defer { bound.removeIfStillOurs(path) }
         let stopping = StopFlag()
         do {
             try await withGracefulShutdownHandler {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await server.run() }
                     try await server.waitUntilListening(timeout: 10)
+                    bound.remember(path)
                     try SocketPath.restrict(path, group: self.group)
                     logger.info("serving the API", metadata: ["socket": "\(path)"])
                     try await group.next()
@@ -52,11 +57,11 @@ public struct APIServer: Service {
     /// The HTTP server on `path`. Bodies up to ``RequestBody/maxBytes`` are read before routing; longer ones are
     /// refused (413) unread, and then discarded up to ``discardLimit`` so the client can read the answer, while a
     /// longer one ends the connection. A request may take up to an hour (a cold start waits for readiness).
-    static func makeServer(path: String, controller: Controller) -> HTTPServer {
+    static func makeServer(path: String, controller: Controller, identity: DaemonIdentity) -> HTTPServer {
         let configuration = HTTPServer.Configuration(
             address: sockaddr_un.unix(path: path), timeout: 3600, sharedRequestBufferSize: RequestBody.maxBytes,
             sharedRequestReplaySize: discardLimit, logger: .disabled)
-        return HTTPServer(config: configuration, handler: APIRouter(controller: controller))
+        return HTTPServer(config: configuration, handler: APIRouter(controller: controller, identity: identity))
     }
 }
 
@@ -74,6 +79,25 @@ enum JSONResponse {
         struct Body: Encodable { var error: String }
         return (try? ok(Body(error: message), status: status))
             ?? HTTPResponse(statusCode: status, body: Data(message.utf8))
+    }
+}
+
+/// The socket file this server bound (device and inode), so that stopping removes it only while it is still
+/// ours: a socket another daemon has bound at the same path since is left alone.
+final class SocketFile: Sendable {
+    private let identity = Mutex<(dev: UInt64, ino: UInt64)?>(nil)
+
+    func remember(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        identity.withLock { $0 = (UInt64(info.st_dev), UInt64(info.st_ino)) }
+    }
+
+    func removeIfStillOurs(_ path: String) {
+        guard let mine = identity.withLock({ $0 }) else { return }
+        var info = stat()
+        guard lstat(path, &info) == 0, UInt64(info.st_dev) == mine.dev, UInt64(info.st_ino) == mine.ino else { return }
+        unlink(path)
     }
 }
 

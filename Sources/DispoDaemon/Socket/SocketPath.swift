@@ -17,7 +17,8 @@ public enum SocketPath {
     }
 
     /// Creates the socket's directory (0755, ours) if missing, refuses one writable by others or owned by
-    /// someone else, and removes a stale socket file; throws a message saying what to do.
+    /// someone else, refuses a socket another daemon answers on, and removes a stale socket file (one nothing
+    /// answers on, left by a daemon that died); throws a message saying what to do.
     public static func prepare(_ path: String) throws(SocketPathError) {
         let directory = (path as NSString).deletingLastPathComponent
         var info = stat()
@@ -40,6 +41,10 @@ public enum SocketPath {
         if lstat(path, &existing) == 0 {
             guard existing.st_mode & S_IFMT == S_IFSOCK else {
                 throw SocketPathError("\(path) exists and is not a socket; refusing to replace it")
+            }
+            if APIClient.isServing(path) {
+                throw SocketPathError(
+                    "another daemon answers on \(path); refusing to take its socket (stop it, or use another --socket)")
             }
             unlink(path)
         }

@@ -37,14 +37,17 @@ public struct DiffReport: Sendable, Encodable {
     public var actions: [Entry]
     public var relabel: [String]
     public var waiting: [WaitEntry]
+    /// Actions per kind, as the `Plan:` line counts them.
+    public var summary: PlanSummary
 
     enum CodingKeys: String, CodingKey {
         case inSync = "in_sync"
-        case actions, relabel, waiting
+        case actions, relabel, waiting, summary
     }
 
     public init(_ plan: Plan) {
         inSync = plan.isInSync
+        summary = PlanSummary(plan)
         actions = plan.actions.map {
             Entry(op: $0.op.rawValue, role: $0.role.rawValue, template: $0.template, name: $0.name,
                 reason: $0.reason.rawValue, pending: $0.pending, detail: $0.detail)

@@ -17,7 +17,8 @@ public struct StatusReport: Sendable, Codable {
 
     public struct ConfigPart: Sendable, Codable {
         public var ok: Bool
-        public var errors: [String]
+        /// The newest load's errors, as `validate --json` reports them.
+        public var errors: [Diagnostic]
         public var revision: String
         /// Digest of the config last fully reconciled, if any.
         public var observed: String?
@@ -69,6 +70,21 @@ public struct StatusReport: Sendable, Codable {
         public var state: String
     }
 
+    /// Who produced the report: the controller (its view) or this command reading the host itself.
+    public struct SourcePart: Sendable, Codable, Equatable {
+        /// `controller` or `host`.
+        public var kind: String
+        public var pid: Int32?
+        public var socket: String?
+
+        public init(kind: String, pid: Int32? = nil, socket: String? = nil) {
+            self.kind = kind
+            self.pid = pid
+            self.socket = socket
+        }
+    }
+
+    public var source: SourcePart?
     public var host: HostPart
     public var config: ConfigPart
     public var history: [HistoryEntry]
@@ -80,7 +96,7 @@ public struct StatusReport: Sendable, Codable {
 extension StatusReport {
     /// Builds the report from the desired state (possibly partial when the config has errors) and a snapshot.
     public static func make(
-        desired: DesiredState, configErrors: [String], revisions: Revisions, snapshot: HostSnapshot, backend: String,
+        desired: DesiredState, configErrors: [Diagnostic], revisions: Revisions, snapshot: HostSnapshot, backend: String,
         location: String, history: [HistoryEntry] = []
     ) -> StatusReport {
         let observed = ObservedDomains(snapshot)
@@ -106,7 +122,7 @@ extension StatusReport {
             DisposablePart(name: $0.name, template: $0.template, role: Role.unnamed.rawValue, state: stateWord($0.domain))
         }
         return StatusReport(
-            host: HostPart(backend: backend, location: location, freeMemoryMib: snapshot.freeMemory.mebibytes,
+            source: nil, host: HostPart(backend: backend, location: location, freeMemoryMib: snapshot.freeMemory.mebibytes,
                 totalMemoryMib: snapshot.totalMemory.mebibytes),
             config: ConfigPart(ok: configErrors.isEmpty, errors: configErrors, revision: Digest.config(desired),
                 observed: snapshot.metadata[HostMetadataKey.observedConfig]),

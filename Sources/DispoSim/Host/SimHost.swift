@@ -17,9 +17,10 @@ public struct SimHost: Host {
         self.pollInterval = pollInterval
     }
 
-    /// The host in the state file at `path`, created with defaults when missing.
-    public init(path: String, clock: any HostClock = SystemClock()) {
-        self.init(store: FileSimStore(path: path), clock: clock)
+    /// The host in the state file at `path`; when missing, created with defaults on the first change if
+    /// `createIfMissing`, else every operation fails naming the path and `dispo sim init`.
+    public init(path: String, clock: any HostClock = SystemClock(), createIfMissing: Bool = true) {
+        self.init(store: FileSimStore(path: path, createIfMissing: createIfMissing), clock: clock)
     }
 
     public var backend: String { "sim" }

@@ -4,11 +4,14 @@ import Foundation
 
 /// A store in a JSON file, safe for several processes: every read-modify-write holds an exclusive `flock` on
 /// `PATH.lock`, and every write is atomic (temp file, fsync, rename, fsync of the directory). The file is 0600.
+/// A read takes no lock and writes nothing (an atomic write is never seen half-done), so reading a host leaves
+/// no trace: no lock file, no folder, no fresh host.
 ///
 /// The blocking file work and the lock wait run on a private serial queue, never on Swift's cooperative pool.
 public final class FileSimStore: SimStore {
     public let path: String
-    /// When true, a missing file is initialised with a default host on first use.
+    /// When true, a missing file (and its folder) is initialised with a default host on the first change; when
+    /// false, a missing file is an error naming the path and `dispo sim init`.
     public let createIfMissing: Bool
     private let queue = DispatchQueue(label: "dispo.sim.state-file")
 
@@ -31,14 +34,14 @@ public final class FileSimStore: SimStore {
     private var lockPath: String { path + ".lock" }
 
     public func read() async throws(HostError) -> SimState {
-        try await modify { state in state }
+        try await onQueue { () throws(HostError) in try self.load().0 }
     }
 
     public func modify<Value: Sendable>(
         _ change: @escaping @Sendable (inout SimState) throws(HostError) -> Value
     ) async throws(HostError) -> Value {
         try await onQueue { () throws(HostError) in
-            try StateFile.ensureParentDirectory(of: self.path)
+            if self.createIfMissing { try StateFile.ensureParentDirectory(of: self.path) } else { try self.requireFile() }
             return try StateFile.withExclusiveLock(self.lockPath) { () throws(HostError) in
                 let (loaded, existed) = try self.load()
                 var state = loaded
@@ -56,13 +59,18 @@ public final class FileSimStore: SimStore {
         }
     }
 
+    private func requireFile() throws(HostError) {
+        guard access(path, F_OK) == 0 else { throw missing() }
+    }
+
+    private func missing() -> HostError {
+        HostError(.unavailable, "no simulated host at \(path); create one with `dispo sim init --host sim:\(path)`")
+    }
+
     /// The state in the file, and whether the file existed; a default host when it is missing and may be created.
     private func load() throws(HostError) -> (SimState, Bool) {
         guard let bytes = try StateFile.read(path) else {
-            guard createIfMissing else {
-                throw HostError(
-                    .unavailable, "no simulated host at \(path); create one with `dispo sim init --host sim:\(path)`")
-            }
+            guard createIfMissing else { throw missing() }
             return (SimState(), false)
         }
         let state: SimState

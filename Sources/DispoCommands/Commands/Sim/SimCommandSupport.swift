@@ -6,9 +6,9 @@ import DispoSim
 /// What the `dispo sim` subcommands share: the host from `--host`, value parsing, and errors printed as
 /// `dispo: error: ...` on stderr with exit status 1.
 enum SimCommandSupport {
-    /// The simulated host `--host` names (or the default one); `--host xen` is an error.
+    /// The simulated host `--host` names (or the default one), which must exist; `--host xen` is an error.
     static func admin(_ options: HostOptions) throws -> SimAdmin {
-        SimAdmin(store: FileSimStore(path: try path(options)))
+        SimAdmin(store: FileSimStore(path: try path(options), createIfMissing: false))
     }
 
     /// Runs one operation of the simulated host's admin on the domain `name`, then prints `NAME: OUTCOME`.

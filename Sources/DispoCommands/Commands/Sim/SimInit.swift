@@ -10,7 +10,7 @@ struct SimInit: AsyncParsableCommand {
         abstract: "Start a fresh simulated host (replaces the state file).",
         discussion: """
             Writes a host with no domains. Also the way out when the state file is
-            unreadable. The same seed gives the same domain uuids for the same
+            unreadable. Refused while a controller or an apply holds the host. The same seed gives the same domain uuids for the same
             operations.
 
             Examples:
@@ -32,6 +32,7 @@ struct SimInit: AsyncParsableCommand {
 
     func run() async throws {
         let path = try SimCommandSupport.path(host)
+        try HostOwnership.refuseIfHeld(.sim(path: path), command: "sim init")
         let memory =
             try memory.map { try SimCommandSupport.size($0, option: "--memory") } ?? SimState.defaultTotalMemory
         let boot = try boot.map { try SimCommandSupport.interval($0, option: "--boot") } ?? .seconds(2)
