@@ -40,6 +40,8 @@ enum HostOwnership {
         case ("watch", "watch"):
             return "\(holder.summary) already keeps \(location); a second controller would fight it over the "
                 + "same domains. Use that one (dispo status --socket \(holder.socket ?? "...")), or \(stop)"
+        case ("sim init", _):
+            return "\(holder.summary) holds \(location); sim init would wipe the domains it keeps under it. \(stop.prefix(1).uppercased())\(stop.dropFirst())"
         case (_, "watch"):
             let what = command == "apply" ? "apply" : "dispo \(command)"
             return "\(holder.summary) keeps \(location) in line with \(holder.config); \(what) would fight it. "
