@@ -15,7 +15,7 @@ public struct Dispo: AsyncParsableCommand {
             """,
         version: DispoVersion.current,
         subcommands: [
-            Validate.self, Diff.self, Apply.self, Watch.self, Request.self, Release.self, Status.self, Sim.self,
+            Validate.self, Diff.self, Apply.self, Watch.self, Request.self, Release.self, Status.self, Events.self, Sim.self,
         ]
     )
 

@@ -33,6 +33,8 @@ public enum HostMetadataKey {
     public static let lastUsePrefix = "lastuse."
     /// Digest of the config last fully reconciled.
     public static let observedConfig = "observed-config"
+    /// The controller's reconcile history (``HistoryRecord`` in the daemon), kept across restarts.
+    public static let history = "history"
     /// The process id of the running controller (`dispo watch`), which owns the preload queues while it runs.
     public static let controller = "controller"
 }

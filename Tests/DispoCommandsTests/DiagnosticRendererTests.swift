@@ -16,6 +16,13 @@ struct DiagnosticRendererTests {
         #expect(lines == ["a.yaml:2:8: error: bad", "    vcpus:\ttwo", "          \t^"])
     }
 
+    @Test func noColourOnATerminalKeepsTheExcerptWithoutEscapes() throws {
+        let dir = try TemporaryDirectory(["a.yaml": "kind: System\nvcpus: two\n"])
+        var renderer = DiagnosticRenderer(terminal: Terminal(colour: false, interactive: true), directory: dir.path)
+        let diagnostic = Diagnostic(path: "a.yaml", line: 2, column: 8, severity: .error, message: "bad")
+        #expect(renderer.render(diagnostic) == "a.yaml:2:8: error: bad\n    vcpus: two\n           ^")
+    }
+
     @Test func plainOutputHasNoExcerptAndNoEscapes() throws {
         let dir = try TemporaryDirectory(["a.yaml": "kind: System\n"])
         var renderer = DiagnosticRenderer(terminal: .plain, directory: dir.path)

@@ -42,6 +42,23 @@ struct LogHandlerTests {
         #expect(object["time"]?.hasSuffix("Z") == true)
     }
 
+    @Test func numbersAndFlagsStayNumbersAndFlagsInJSON() throws {
+        let lines = Lines()
+        let logger = Logger(label: "dispo") { label in
+            StandardErrorLogHandler(label: label, format: .json, level: .info, journal: false, sink: lines.append)
+        }
+        logger.info("handed out", metadata: [
+            "object": "disp7", "seconds": .stringConvertible(0.004), "actions": .stringConvertible(3),
+            "preloaded": .stringConvertible(true), "revision": "1234",
+        ])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines.all[0].utf8)) as? [String: Any])
+        #expect(object["seconds"] as? Double == 0.004)
+        #expect(object["actions"] as? Int == 3)
+        #expect(object["preloaded"] as? Bool == true)
+        #expect(object["revision"] as? String == "1234", "a string of digits logged as text stays text")
+        #expect(lines.all[0].contains("\"actions\":3"))
+    }
+
     @Test func textLinesOnATerminalStartWithATimestamp() {
         let lines = Lines()
         let logger = Logger(label: "dispo") { label in

@@ -18,7 +18,7 @@ enum LoadedConfig {
     static func loadAllowingErrors(_ options: ConfigOptions) -> ConfigLoader.Result {
         let directory = options.resolvedDirectory
         let result = ConfigLoader().load(directory: directory)
-        var renderer = DiagnosticRenderer(terminal: .plain, directory: directory)
+        var renderer = DiagnosticRenderer(terminal: .standardError, directory: directory)
         for diagnostic in result.diagnostics { StandardError.write(renderer.render(diagnostic)) }
         return result
     }

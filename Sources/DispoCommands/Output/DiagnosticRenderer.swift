@@ -1,7 +1,8 @@
 import DispoConfig
 import Foundation
 
-/// Prints diagnostics as `PATH:LINE:COLUMN: error: MESSAGE`; on a terminal, adds the source line and a caret.
+/// Prints diagnostics as `PATH:LINE:COLUMN: error: MESSAGE`; on a terminal, adds the source line and a caret
+/// (also with `NO_COLOR`, which only removes colour).
 struct DiagnosticRenderer {
     let terminal: Terminal
     /// The config directory, to read source lines from; nil never shows excerpts.
@@ -19,7 +20,7 @@ struct DiagnosticRenderer {
             diagnostic.severity == .error
             ? terminal.paint("error:", .red) : terminal.paint("warning:", .yellow)
         var text = "\(terminal.paint(place + ":", .bold)) \(label) \(diagnostic.message)"
-        if terminal.colour, diagnostic.line > 0, let line = sourceLine(diagnostic.path, diagnostic.line) {
+        if terminal.interactive, diagnostic.line > 0, let line = sourceLine(diagnostic.path, diagnostic.line) {
             let indent = line.prefix(max(0, diagnostic.column - 1)).map { $0 == "\t" ? "\t" : " " }.joined()
             text += "\n    \(line)\n    \(indent)\(terminal.paint("^", .green))"
         }

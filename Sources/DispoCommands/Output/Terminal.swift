@@ -6,15 +6,28 @@ import Foundation
     import Darwin
 #endif
 
-/// Where human output goes and whether it may use colour (only on a terminal, never with `NO_COLOR`).
+/// Where human output goes: whether it may use colour (only on a terminal, never with `NO_COLOR`) and whether a
+/// person reads it (a terminal: diagnostics add the source line and a caret, with or without colour).
 struct Terminal: Sendable {
     var colour: Bool
+    var interactive: Bool
 
-    /// Colour for standard output when it is a terminal and `NO_COLOR` is unset or empty.
-    static var standardOutput: Terminal {
+    init(colour: Bool, interactive: Bool? = nil) {
+        self.colour = colour
+        self.interactive = interactive ?? colour
+    }
+
+    /// Standard output: interactive when it is a terminal, coloured too unless `NO_COLOR` is set (or TERM=dumb).
+    static var standardOutput: Terminal { of(STDOUT_FILENO) }
+
+    /// Standard error, judged the same way.
+    static var standardError: Terminal { of(STDERR_FILENO) }
+
+    private static func of(_ descriptor: Int32) -> Terminal {
         let environment = ProcessInfo.processInfo.environment
         let noColour = !(environment["NO_COLOR"] ?? "").isEmpty || environment["TERM"] == "dumb"
-        return Terminal(colour: isatty(STDOUT_FILENO) == 1 && !noColour)
+        let tty = isatty(descriptor) == 1
+        return Terminal(colour: tty && !noColour, interactive: tty)
     }
 
     static let plain = Terminal(colour: false)

@@ -24,7 +24,9 @@ extension Controller {
     /// Ends an unnamed disposable (`DELETE /v1/disposables/NAME`).
     public func release(_ name: String) async throws(RequestError) {
         guard !isStopping else { throw RequestError(.shuttingDown, "dispo is shutting down; try again shortly") }
+        let started = clock.now()
         try await broker.release(name)
+        activity.released(name, seconds: clock.now() - started)
         trigger(.request)
     }
 }

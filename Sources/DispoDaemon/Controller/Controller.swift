@@ -64,7 +64,7 @@ public actor Controller {
         self.options = options
         self.logger = logger
         self.loadConfig = loadConfig
-        let activity = Activity()
+        let activity = Activity(logger: logger)
         self.activity = activity
         let reconciler = Reconciler(host: host, clock: clock, random: random, options: options.reconcile,
             onEvent: { event in activity.record(event, logger: logger) })
@@ -89,6 +89,7 @@ public actor Controller {
     /// Runs passes until ``stop()``; then lets jobs in flight finish (bounded by the drain timeout).
     public func run() async {
         await takeLease()
+        await restoreHistory()
         trigger(.timer)
         let resync = Task { [clock, options] in
             while !Task.isCancelled {
@@ -104,10 +105,11 @@ public actor Controller {
         wakeTask?.cancel()
         let left = await reconciler.drain(within: options.drainTimeout)
         if left > 0 {
-            logger.warning("stopping with jobs still running", metadata: ["jobs": "\(left)"])
+            logger.warning("stopping with jobs still running", metadata: ["jobs": .stringConvertible(left)])
         }
         await dropLease()
-        logger.info("controller stopped", metadata: ["passes": "\(passes)"])
+        activity.events.finish()
+        logger.info("controller stopped", metadata: ["passes": .stringConvertible(passes)])
     }
 
     /// Writes the ``ControllerLease``: from then on this controller owns the preload queues and hands them out
@@ -120,6 +122,28 @@ public actor Controller {
             logger.warning("cannot record this controller in the host metadata; every hand-out claims first",
                 metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Takes up the history an earlier controller kept on the host.
+    private func restoreHistory() async {
+        guard let snapshot = try? await host.snapshot(), let text = snapshot.metadata[HostMetadataKey.history] else {
+            return
+        }
+        history = HistoryRecord.decode(text) + history
+    }
+
+    /// Keeps the history on the host, so that it survives a restart.
+    private func saveHistory() async {
+        do {
+            try await host.updateHostMetadata([HostMetadataKey.history: HistoryRecord.encode(history)])
+        } catch {
+            logger.warning("cannot keep the reconcile history on the host", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// What the controller does from now on (and the kept events after `since`), for `GET /v1/events`.
+    public nonisolated func events(since: Int? = nil) -> AsyncStream<ControllerEvent> {
+        activity.events.subscribe(since: since)
     }
 
     /// Removes the lease when it is still this process's.
@@ -175,9 +199,19 @@ public actor Controller {
     private func reloadConfig() async {
         let result = loadConfig()
         if result.isValid {
+            if !configErrors.isEmpty {
+                logger.notice("config valid again", metadata: ["objects": .stringConvertible(result.state.count)])
+                activity.events.append(ControllerEvent(.configValidAgain))
+            }
             let digest = Digest.config(result.state)
             if digest != configDigest {
-                logger.info("config loaded", metadata: ["objects": "\(result.state.count)", "revision": "\(digest)"])
+                logger.info("config loaded", metadata: [
+                    "objects": .stringConvertible(result.state.count), "revision": "\(digest)",
+                ])
+                var event = ConfigChanges(from: desired, to: result.state).event
+                event.revision = digest
+                event.objects = result.state.count
+                activity.events.append(event)
                 if configDigest != nil { await reconciler.resetBackoff() }
             }
             for warning in result.diagnostics { logger.warning("\(warning.description)") }
@@ -187,8 +221,12 @@ public actor Controller {
         } else {
             configErrors = result.diagnostics.filter { $0.severity == .error }
             let kept = desired == nil ? "no config is in force yet" : "keeping the last good config"
-            logger.error("config has errors; \(kept)", metadata: ["errors": "\(configErrors.count)"])
+            logger.error("config has errors; \(kept)", metadata: ["errors": .stringConvertible(configErrors.count)])
             for error in configErrors { logger.error("\(error.description)") }
+            var event = ControllerEvent(.configInvalid)
+            event.errors = configErrors.count
+            event.detail = configErrors.first?.description
+            activity.events.append(event)
         }
     }
 
@@ -205,9 +243,17 @@ public actor Controller {
                 at: ISOTime.format(open.startedAt), seconds: ((clock.now() - open.startedAt) * 1000).rounded() / 1000,
                 actions: finished - open.finishedBefore + failed - open.failedBefore, errors: failed - open.failedBefore)
             history.append(entry)
-            if history.count > 50 { history.removeFirst(history.count - 50) }
-            logger.info("reconciled", metadata: ["actions": "\(entry.actions)", "errors": "\(entry.errors)",
-                "seconds": "\(entry.seconds)"])
+            if history.count > HistoryRecord.limit { history.removeFirst(history.count - HistoryRecord.limit) }
+            logger.info("reconciled", metadata: [
+                "actions": .stringConvertible(entry.actions), "errors": .stringConvertible(entry.errors),
+                "seconds": .stringConvertible(entry.seconds),
+            ])
+            var event = ControllerEvent(.reconciled)
+            event.actions = entry.actions
+            event.errors = entry.errors
+            event.seconds = entry.seconds
+            activity.events.append(event)
+            await saveHistory()
         }
         guard let configDigest, configDigest != observedDigest, result.plan.runnable.isEmpty,
             !result.plan.waits.contains(where: \.isError), await reconciler.givenUp.isEmpty

@@ -58,13 +58,14 @@ public struct StandardErrorLogHandler: LogHandler {
         return "\(time) \(level.rawValue) \(message)\(tail)"
     }
 
+    /// One JSON object; a field logged as a number or a flag (`.stringConvertible(3)`) stays one.
     static func jsonLine(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata, label: String) -> String {
-        var object: [String: String] = [:]
-        for (key, value) in metadata { object[key] = "\(value)" }
-        object["time"] = Date().ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-        object["level"] = level.rawValue
-        object["message"] = message
-        object["label"] = label
+        var object: [String: JSONField] = [:]
+        for (key, value) in metadata { object[key] = JSONField(value) }
+        object["time"] = .text(Date().ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
+        object["level"] = .text(level.rawValue)
+        object["message"] = .text(message)
+        object["label"] = .text(label)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(object) else { return "{\"message\":\"unencodable log line\"}" }
@@ -86,5 +87,37 @@ public struct StandardErrorLogHandler: LogHandler {
     static func quoted(_ value: String) -> String {
         value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) || value.isEmpty
             ? "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : value
+    }
+}
+
+/// A JSON log field: text, or a number or flag when it was logged as one.
+enum JSONField: Encodable {
+    case text(String)
+    case integer(Int)
+    case real(Double)
+    case flag(Bool)
+
+    init(_ value: Logger.Metadata.Value) {
+        if case .stringConvertible(let convertible) = value {
+            switch convertible {
+            case let number as Int: self = .integer(number)
+            case let number as Int32: self = .integer(Int(number))
+            case let number as Double where number.isFinite: self = .real(number)
+            case let flag as Bool: self = .flag(flag)
+            default: self = .text(convertible.description)
+            }
+            return
+        }
+        self = .text("\(value)")
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .text(let text): try container.encode(text)
+        case .integer(let number): try container.encode(number)
+        case .real(let number): try container.encode(number)
+        case .flag(let flag): try container.encode(flag)
+        }
     }
 }

@@ -100,6 +100,42 @@ public enum APIClient {
         guard reply.status == 200 else { throw refusal(reply) }
     }
 
+    /// `GET /v1/events`: every event the daemon kept after `since` (none when nil), then each new one, until the
+    /// daemon stops (the stream ends) or the connection fails (it throws).
+    public static func events(since: Int?, socket path: String) -> AsyncThrowingStream<ControllerEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    var client = HTTPClient()
+                    let target = "/v1/events" + (since.map { "?since=\($0)" } ?? "")
+                    let request = HTTPRequest(
+                        method: .GET, version: .http11, path: target, query: since.map { [.init(name: "since", value: "\($0)")] } ?? [],
+                        headers: [.host: "localhost", .connection: "close"], body: Data())
+                    let response = try await client.sendHTTPRequest(request, to: sockaddr_un.unix(path: path))
+                    guard response.statusCode.code == 200 else {
+                        throw refusal(Reply(status: response.statusCode.code, body: try await response.bodyData))
+                    }
+                    guard case .httpBody(let body) = response.payload else { return continuation.finish() }
+                    var line = Data()
+                    for try await chunk in body {
+                        line.append(chunk)
+                        while let end = line.firstIndex(of: 0x0A) {
+                            let text = line[line.startIndex..<end]
+                            line = Data(line[line.index(after: end)...])
+                            if let event = try? JSONDecoder().decode(ControllerEvent.self, from: Data(text)) {
+                                continuation.yield(event)
+                            }
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
     /// The daemon's message from an error body, or the body itself.
     static func refusal(_ reply: Reply) -> Refusal {
         struct ErrorBody: Decodable { var error: String }

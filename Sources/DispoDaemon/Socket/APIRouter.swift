@@ -17,6 +17,7 @@ struct APIRouter: HTTPHandler {
         case status
         case plan
         case ping
+        case events
         case metrics
 
         init?(path: String) {
@@ -26,6 +27,7 @@ struct APIRouter: HTTPHandler {
             case "/v1/status": self = .status
             case "/v1/plan": self = .plan
             case "/v1/ping": self = .ping
+            case "/v1/events": self = .events
             case "/metrics": self = .metrics
             default:
                 guard path.hasPrefix(prefix) else { return nil }
@@ -39,14 +41,14 @@ struct APIRouter: HTTPHandler {
             switch self {
             case .disposables: return .POST
             case .disposable: return .DELETE
-            case .status, .plan, .ping, .metrics: return .GET
+            case .status, .plan, .ping, .events, .metrics: return .GET
             }
         }
     }
 
     static let routes =
         "POST /v1/disposables, DELETE /v1/disposables/NAME, GET /v1/status, GET /v1/plan, "
-        + "GET /v1/ping, GET /metrics"
+        + "GET /v1/ping, GET /v1/events, GET /metrics"
 
     func handleRequest(_ request: HTTPRequest) async -> HTTPResponse {
         guard let endpoint = Endpoint(path: request.path) else {
@@ -92,6 +94,17 @@ struct APIRouter: HTTPHandler {
         case .plan:
             let plan = try await APIFailure.wrapHost { () throws(HostError) in try await controller.currentPlan() }
             return try JSONResponse.ok(DiffReport(plan))
+        case .events:
+            var since: Int?
+            if let value = request.query.first(where: { $0.name == "since" })?.value {
+                guard let number = Int(value), number >= 0 else {
+                    throw APIFailure(.badRequest, "since must be an event number (0 or more), found \(value)")
+                }
+                since = number
+            }
+            return HTTPResponse(
+                statusCode: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-cache"],
+                body: HTTPBodySequence(from: EventBody(events: controller.events(since: since))))
         case .metrics:
             if let report = try? await controller.status() { controller.metrics.update(from: report) }
             return HTTPResponse(

@@ -1,5 +1,6 @@
 public import DispoConfig
 public import DispoHost
+import struct Foundation.Date
 
 /// Hands out disposables: the oldest ready, up-to-date preload when there is one (claimed durably before it is
 /// touched, except by the controller that owns the queues), else one still starting (awaited up to 1.2x its
@@ -198,6 +199,10 @@ public struct Broker: Sendable {
 
     /// Ends an unnamed disposable: asks it to power off, then removes it and its disks. A name still held (a
     /// hand-out recording its use) is waited for, up to 5 s.
+    static func time(_ seconds: Double) -> String {
+        Date(timeIntervalSince1970: seconds).ISO8601Format()
+    }
+
     public func release(_ name: String) async throws(RequestError) {
         if let reconciler {
             let deadline = clock.now() + 5
@@ -207,6 +212,12 @@ public struct Broker: Sendable {
         }
         let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
         guard let domain = snapshot.domain(named: name) else {
+            if let dispid = DispidAllocator.dispid(inName: name),
+                let at = DispidAllocator.released(snapshot.metadata)[dispid]
+            {
+                throw RequestError(.alreadyReleased,
+                    "\(name) was already released (\(Self.time(at))); its name is not reused for 7 days after that")
+            }
             throw RequestError(.notFound, "no domain named \(name)")
         }
         guard domain.isOwned else {
@@ -219,7 +230,10 @@ public struct Broker: Sendable {
         case .preload:
             throw RequestError(.notReleasable, "\(name) is a preloaded disposable waiting in the queue; it is not in use")
         case .unnamed, .none:
-            break
+            if domain.power == .halted || domain.power == .crashed {
+                throw RequestError(.alreadyReleased, "\(name) has already stopped (released, or it shut itself down); "
+                    + "dispo removes it shortly")
+            }
         }
         if let reconciler, await !reconciler.hold(name) {
             throw RequestError(.notReleasable, "\(name) is being worked on right now; try again")

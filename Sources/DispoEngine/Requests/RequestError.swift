@@ -12,6 +12,8 @@ public struct RequestError: Error, Sendable, CustomStringConvertible {
         public static let notFound = Code(name: "not-found", httpStatus: 404)
         /// The name exists but cannot be released (409).
         public static let notReleasable = Code(name: "not-releasable", httpStatus: 409)
+        /// The disposable was released already (410).
+        public static let alreadyReleased = Code(name: "already-released", httpStatus: 410)
         /// The daemon is stopping (503).
         public static let shuttingDown = Code(name: "shutting-down", httpStatus: 503)
         /// The daemon cannot serve yet: no valid config is in force (503).

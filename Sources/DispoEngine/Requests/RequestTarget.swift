@@ -56,7 +56,9 @@ public enum RequestTarget: Sendable, Hashable, CustomStringConvertible {
             let matches = desired.disposableTemplates.values.filter { $0.settings.tags?.contains(tag) == true }
                 .map(\.name).sorted()
             guard let only = matches.first else {
-                throw RequestError(.notFound, "no disposable template has the tag \(tag)")
+                let known = Set(desired.disposableTemplates.values.flatMap { $0.settings.tags ?? [] }).sorted()
+                let listed = known.isEmpty ? "no disposable template has any tag" : "the tags are \(known.joined(separator: ", "))"
+                throw RequestError(.notFound, "no disposable template has the tag \(tag); \(listed)")
             }
             guard matches.count == 1 else {
                 throw RequestError(.badRequest,

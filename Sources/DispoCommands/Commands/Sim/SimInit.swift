@@ -10,8 +10,8 @@ struct SimInit: AsyncParsableCommand {
         abstract: "Start a fresh simulated host (replaces the state file).",
         discussion: """
             Writes a host with no domains. Also the way out when the state file is
-            unreadable. Refused while a controller or an apply holds the host. The same seed gives the same domain uuids for the same
-            operations.
+            unreadable. Refused while a controller or an apply holds the host. The
+            same seed gives the same domain uuids for the same operations.
 
             Examples:
               dispo sim init --host sim:/tmp/host.json
@@ -27,7 +27,7 @@ struct SimInit: AsyncParsableCommand {
         help: ArgumentHelp("Seconds from a domain's first unpause until it is ready (default: 2s).", valueName: "DUR"))
     var boot: String?
 
-    @Option(help: ArgumentHelp("Seed for the generated uuids (default: 0).", valueName: "N"))
+    @Option(help: ArgumentHelp("Seed for the generated uuids.", valueName: "N"))
     var seed: UInt64 = 0
 
     func run() async throws {

@@ -1,0 +1,81 @@
+public import Foundation
+
+/// One thing the controller did, as `GET /v1/events` streams it (one JSON object per line) and `dispo events`
+/// prints it. `seq` grows by one per event; fields that do not apply are absent.
+public struct ControllerEvent: Sendable, Codable, Equatable {
+    /// What happened.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// A disposable was handed out (`object`, `template`, `preloaded`, `seconds`).
+        case handedOut = "handed-out"
+        /// An unnamed disposable was released (`object`).
+        case released
+        /// An action began (`action`, `role`, `reason`, `object`, `template`).
+        case started
+        /// An action ended well (`seconds`, and `detail` when there is a note).
+        case done
+        /// An action failed (`error`).
+        case failed
+        /// A preload unpaused outside dispo was counted as used (`object`).
+        case adopted
+        /// A config loaded and is in force (`revision`, `objects`, and `added`/`removed`/`changed` as `Kind/name`).
+        case configLoaded = "config-loaded"
+        /// A config load failed; the last good config stays in force (`errors`, `detail`: the first error).
+        case configInvalid = "config-invalid"
+        /// The config loads again after errors (then `config-loaded` follows when its content changed).
+        case configValidAgain = "config-valid-again"
+        /// A stretch of reconcile work ended (`actions`, `errors`, `seconds`).
+        case reconciled
+    }
+
+    public var seq: Int = 0
+    /// RFC 3339, UTC.
+    public var at: String = ""
+    public var type: Kind
+    public var object: String?
+    public var template: String?
+    public var action: String?
+    public var role: String?
+    public var reason: String?
+    public var seconds: Double?
+    public var preloaded: Bool?
+    public var error: String?
+    public var detail: String?
+    public var revision: String?
+    public var objects: Int?
+    public var actions: Int?
+    public var errors: Int?
+    public var added: [String]?
+    public var removed: [String]?
+    public var changed: [String]?
+
+    public init(_ type: Kind, object: String? = nil, template: String? = nil) {
+        self.type = type
+        self.object = object
+        self.template = template
+    }
+
+    /// `handed-out disp12 template=default-dvm preloaded=true seconds=0.004`: one line for people.
+    public var line: String {
+        var fields: [String] = []
+        func add(_ key: String, _ value: (any CustomStringConvertible)?) {
+            if let value { fields.append("\(key)=\(value)") }
+        }
+        add("action", action)
+        add("role", role)
+        add("template", template)
+        add("reason", reason)
+        add("preloaded", preloaded)
+        add("seconds", seconds)
+        add("revision", revision)
+        add("objects", objects)
+        add("actions", actions)
+        add("errors", errors)
+        for (key, names) in [("added", added), ("removed", removed), ("changed", changed)] {
+            if let names, !names.isEmpty { fields.append("\(key)=\(names.joined(separator: ","))") }
+        }
+        add("error", error)
+        add("detail", detail)
+        let subject = object.map { " \($0)" } ?? ""
+        return "\(at) \(type.rawValue)\(subject)" + (fields.isEmpty ? "" : " " + fields.joined(separator: " "))
+    }
+}
