@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "DispoDaemon", "DispoSim", "DispoTestKit",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -153,6 +153,30 @@ struct HostOwnershipTests {
         #expect(await daemon.wait(seconds: 15) == 0)
     }
 
+    @Test func eventsFollowsTheControllerUntilItStops() async throws {
+        let setup = try Setup()
+        let noDaemon = try setup.run(["events", "--host", setup.host])
+        #expect(noDaemon.status == 1 && noDaemon.stderr.contains("no controller answers"), "\(noDaemon.stderr)")
+        let daemon = try setup.watch()
+        #expect(try await eventually { try setup.ready() == 2 }, "\(daemon.log)")
+        let follower = try RunningBinary(["events", "--host", setup.host, "--since", "0"],
+            logPath: setup.directory.path + "/events.log")
+        #expect(await eventually { follower.log.contains(" reconciled ") }, "\(follower.log)")
+        let request = try setup.run(["request", "--json", "--host", setup.host])
+        let name = try #require(
+            (try JSONSerialization.jsonObject(with: Data(request.stdout.utf8)) as? [String: Any])?["name"] as? String)
+        #expect(await eventually { follower.log.contains("handed-out \(name) template=default-dvm preloaded=true") },
+            "\(follower.log)")
+        #expect(try setup.run(["release", name, "--host", setup.host]).status == 0)
+        #expect(await eventually { follower.log.contains("released \(name)") }, "\(follower.log)")
+        #expect(await eventually { daemon.log.contains("released object=\(name)") }, "\(daemon.log)")
+        let again = try setup.run(["release", name, "--host", setup.host])
+        #expect(again.status == 1 && again.stderr.contains("already"), "\(again.stderr)")
+        daemon.signal(SIGTERM)
+        #expect(await daemon.wait(seconds: 15) == 0)
+        #expect(await follower.wait(seconds: 10) == 0, "events ends cleanly with the controller: \(follower.log)")
+    }
+
     @Test func statusCheckSaysWhatIsWrong() async throws {
         let setup = try Setup()
         let direct = try setup.run(["status", "--check", "--host", setup.host, "-c", setup.config])

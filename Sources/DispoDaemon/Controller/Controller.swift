@@ -17,7 +17,7 @@ public actor Controller {
     /// Hands disposables out; once the controller holds the ``ControllerLease`` it owns the queues (no claim).
     private(set) var broker: Broker
     let random: any RandomSource
-    let activity: Activity
+    nonisolated let activity: Activity
     private let wakeStream: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
     private let flags = Mutex(Flags())
@@ -144,6 +144,13 @@ public actor Controller {
     /// What the controller does from now on (and the kept events after `since`), for `GET /v1/events`.
     public nonisolated func events(since: Int? = nil) -> AsyncStream<ControllerEvent> {
         activity.events.subscribe(since: since)
+    }
+
+    /// The kept events after `since`, waiting up to `timeout` for one (the long poll of `GET /v1/events?wait=`),
+    /// and the number of the newest event.
+    public nonisolated func events(after since: Int, waiting timeout: Duration) async -> (events: [ControllerEvent], last: Int) {
+        let events = await activity.events.events(after: since, waiting: timeout)
+        return (events, events.last?.seq ?? activity.events.last)
     }
 
     /// Removes the lease when it is still this process's.

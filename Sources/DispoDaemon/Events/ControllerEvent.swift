@@ -79,3 +79,10 @@ public struct ControllerEvent: Sendable, Codable, Equatable {
         return "\(at) \(type.rawValue)\(subject)" + (fields.isEmpty ? "" : " " + fields.joined(separator: " "))
     }
 }
+
+/// The answer of the long poll `GET /v1/events?since=N&wait=S`: the kept events after N (waiting up to S seconds
+/// for one), and the number of the newest event, to ask with next. Without `since`: no events, just `last`.
+public struct EventPage: Sendable, Codable, Equatable {
+    public var events: [ControllerEvent]
+    public var last: Int
+}

@@ -11,6 +11,7 @@ final class EventLog: Sendable {
         var next = 1
         var recent: [ControllerEvent] = []
         var subscribers: [UUID: AsyncStream<ControllerEvent>.Continuation] = [:]
+        var finished = false
     }
 
     private let state = Mutex(State())
@@ -33,20 +34,49 @@ final class EventLog: Sendable {
         let (stream, continuation) = AsyncStream.makeStream(
             of: ControllerEvent.self, bufferingPolicy: .bufferingNewest(Self.capacity))
         let id = UUID()
-        state.withLock { state in
+        let finished = state.withLock { state in
             if let since { for event in state.recent where event.seq > since { continuation.yield(event) } }
-            state.subscribers[id] = continuation
+            if !state.finished { state.subscribers[id] = continuation }
+            return state.finished
         }
+        if finished { continuation.finish() }
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
         }
         return stream
     }
 
+    /// The kept events after `since`, waiting up to `timeout` for one when there is none yet (a long poll); empty
+    /// after the timeout, or at once when the log has finished.
+    func events(after since: Int, waiting timeout: Duration) async -> [ControllerEvent] {
+        let now = kept(after: since)
+        guard now.isEmpty, !finished else { return now }
+        let stream = subscribe(since: since)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await _ in stream { return } }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+        return kept(after: since)
+    }
+
+    /// The number of the newest event (0 before the first).
+    var last: Int { state.withLock { $0.next - 1 } }
+
+    private func kept(after since: Int) -> [ControllerEvent] {
+        state.withLock { state in state.recent.filter { $0.seq > since } }
+    }
+
+    private var finished: Bool { state.withLock { $0.finished } }
+
     /// Ends every subscriber's stream (the daemon is stopping).
     func finish() {
         let continuations = state.withLock { state in
-            defer { state.subscribers = [:] }
+            defer {
+                state.subscribers = [:]
+                state.finished = true
+            }
             return Array(state.subscribers.values)
         }
         for continuation in continuations { continuation.finish() }

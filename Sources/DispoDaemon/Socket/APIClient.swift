@@ -64,15 +64,20 @@ public enum APIClient {
         return identity
     }
 
-    /// Sends one request and waits for the whole reply.
+    /// Sends one request (`target` may carry a `?query`) and waits for the whole reply.
     public static func send(
         _ method: String, _ target: String, body: Data = Data(), socket path: String
     )
         async throws -> Reply
     {
         var client = HTTPClient()
+        let parts = target.split(separator: "?", maxSplits: 1)
+        let query = (parts.count == 2 ? parts[1] : "").split(separator: "&").map { item in
+            let pair = item.split(separator: "=", maxSplits: 1)
+            return HTTPRequest.QueryItem(name: String(pair[0]), value: pair.count == 2 ? String(pair[1]) : "")
+        }
         let request = HTTPRequest(
-            method: HTTPMethod(method), version: .http11, path: target, query: [],
+            method: HTTPMethod(method), version: .http11, path: String(parts.first ?? ""), query: query,
             headers: [.contentType: "application/json", .host: "localhost", .connection: "close"], body: body)
         let response = try await client.sendHTTPRequest(request, to: sockaddr_un.unix(path: path))
         return Reply(status: response.statusCode.code, body: try await response.bodyData)
@@ -100,37 +105,31 @@ public enum APIClient {
         guard reply.status == 200 else { throw refusal(reply) }
     }
 
-    /// `GET /v1/events`: every event the daemon kept after `since` (none when nil), then each new one, until the
-    /// daemon stops (the stream ends) or the connection fails (it throws).
+    /// The events of the daemon on `path` through the long poll of `GET /v1/events?since=N&wait=S`: every kept
+    /// event after `since` (nil: only new ones), then each new one as it happens. Ends when the daemon stops (it
+    /// answers 503 or goes away after having answered); throws when it never answers or refuses.
     public static func events(since: Int?, socket path: String) -> AsyncThrowingStream<ControllerEvent, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
-                do {
-                    var client = HTTPClient()
-                    let target = "/v1/events" + (since.map { "?since=\($0)" } ?? "")
-                    let request = HTTPRequest(
-                        method: .GET, version: .http11, path: target, query: since.map { [.init(name: "since", value: "\($0)")] } ?? [],
-                        headers: [.host: "localhost", .connection: "close"], body: Data())
-                    let response = try await client.sendHTTPRequest(request, to: sockaddr_un.unix(path: path))
-                    guard response.statusCode.code == 200 else {
-                        throw refusal(Reply(status: response.statusCode.code, body: try await response.bodyData))
+                var next = since
+                var answered = false
+                while !Task.isCancelled {
+                    let query = next.map { "since=\($0)&wait=30" } ?? "wait=0"
+                    let reply: Reply
+                    do {
+                        reply = try await send("GET", "/v1/events?" + query, socket: path)
+                    } catch {
+                        if answered { return continuation.finish() }
+                        return continuation.finish(throwing: error)
                     }
-                    guard case .httpBody(let body) = response.payload else { return continuation.finish() }
-                    var line = Data()
-                    for try await chunk in body {
-                        line.append(chunk)
-                        while let end = line.firstIndex(of: 0x0A) {
-                            let text = line[line.startIndex..<end]
-                            line = Data(line[line.index(after: end)...])
-                            if let event = try? JSONDecoder().decode(ControllerEvent.self, from: Data(text)) {
-                                continuation.yield(event)
-                            }
-                        }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+                    if reply.status == 503, answered { return continuation.finish() }
+                    guard reply.status == 200, let page = try? JSONDecoder().decode(EventPage.self, from: reply.body)
+                    else { return continuation.finish(throwing: refusal(reply)) }
+                    answered = true
+                    for event in page.events { continuation.yield(event) }
+                    next = page.last
                 }
+                continuation.finish()
             }
             continuation.onTermination = { _ in task.cancel() }
         }

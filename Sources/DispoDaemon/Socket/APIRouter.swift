@@ -102,6 +102,14 @@ struct APIRouter: HTTPHandler {
                 }
                 since = number
             }
+            if let value = request.query.first(where: { $0.name == "wait" })?.value {
+                guard let seconds = Double(value), seconds >= 0, seconds <= 300 else {
+                    throw APIFailure(.badRequest, "wait must be seconds from 0 to 300, found \(value)")
+                }
+                let (events, last) = await controller.events(
+                    after: since ?? Int.max, waiting: since == nil ? .zero : .milliseconds(Int64(seconds * 1000)))
+                return try JSONResponse.ok(EventPage(events: events, last: last))
+            }
             return HTTPResponse(
                 statusCode: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-cache"],
                 body: HTTPBodySequence(from: EventBody(events: controller.events(since: since))))
