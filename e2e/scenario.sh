@@ -316,6 +316,40 @@ step2() {
     fi
 }
 
+# ----------------------------------------------------------------------- 2c: one controller per host
+# A second controller on the same host (another socket) and an apply of another config beside the running one
+# are refused before they touch anything; the first keeps its socket, its lease and its domains.
+step2c() {
+    needs_backend 2c-one-controller-per-host || return
+    watch_up || { fail 2c-one-controller-per-host "no controller running"; return; }
+    wait_until 90 queue_ok
+    snapshot
+    before=$(owned | sort | oneline)
+    mkdir -p $W/other-config
+    printf 'apiVersion: dispo/v1\nkind: System\n' > $W/other-config/x.yaml
+    chmod -R go-w $W/other-config
+    t0=$(now)
+    dx 30 $W/second.out $W/second.err watch --host xen -c $CFG --socket $W/second.sock
+    second_rc=$dx_rc
+    measure lock_refuse_second_watch "$(elapsed $t0)" "a second dispo watch on the same host refused (command wall, from start to exit)"
+    t0=$(now)
+    dx 30 $W/apply2.out $W/apply2.err apply --host xen -c $W/other-config --allow-empty
+    apply_rc=$dx_rc
+    measure lock_refuse_apply "$(elapsed $t0)" "dispo apply beside the controller refused (command wall)"
+    snapshot
+    after=$(owned | sort | oneline)
+    lease=$(xenstore-read $XSR/host/controller 2> /dev/null)
+    if [ "$second_rc" = 1 ] && grep -q "pid $WATCH_PID" $W/second.err && [ ! -e $W/second.sock ] \
+        && [ "$apply_rc" = 1 ] && grep -q "would fight it" $W/apply2.err \
+        && [ "$before" = "$after" ] && [ "$lease" = "$WATCH_PID" ] && [ -S $SOCK ] && watch_answers; then
+        info "second watch: $(oneline < $W/second.err | cut -c1-200)"
+        info "apply: $(oneline < $W/apply2.err | cut -c1-200)"
+        pass 2c-one-controller-per-host
+    else
+        fail 2c-one-controller-per-host "second watch rc=$second_rc: $(oneline < $W/second.err | cut -c1-160); apply rc=$apply_rc: $(oneline < $W/apply2.err | cut -c1-160); owned before '$before' after '$after'; lease '$lease' (want $WATCH_PID); socket $([ -S $SOCK ] && echo present || echo missing)"
+    fi
+}
+
 # --------------------------------------------------------------------- 3: request hands out the oldest
 step3() {
     needs_backend 3-request-hands-out-oldest-preload || { not_run 3-queue-refills; return; }
@@ -509,8 +543,13 @@ step8() {
     info "killed dispo watch (pid $WATCH_PID) with a preload in stage $KILLSTAGE ($XSD/$KILLKEY, domid ${kill_domid:-none yet})"
     sleep 1
     echo "----- restart after kill -9 -----" >> $WATCH_LOG
+    t_take=$(now)
     start_watch
     t0=$(now)
+    # the stale lock of the killed controller is taken over: the new one answers and holds the lease
+    wait_until 60 watch_answers && measure lock_takeover_after_kill9 "$(elapsed $t_take)" "a new dispo watch after kill -9 of the old one, until its API answers (the kernel had dropped the dead one's lock)"
+    lease=$(xenstore-read $XSR/host/controller 2> /dev/null)
+    [ "$lease" = "$WATCH_PID" ] || info "after the restart the lease says '$lease', the new controller is $WATCH_PID"
     wait_until 120 settled
     sleep 3 # anything still being made would show now
     settled
@@ -697,6 +736,8 @@ echo "E2E-SCENARIO-START"
 step0
 step1
 step2
+watch_check 2c
+step2c
 watch_check 3
 step3
 watch_check 4

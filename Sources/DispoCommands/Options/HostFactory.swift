@@ -2,6 +2,7 @@ import ArgumentParser
 import DispoHost
 import DispoSim
 import DispoXen
+import class Foundation.FileManager
 
 /// Opens the host `--host` names. A simulated host must exist (`dispo sim init` makes one): opening one never
 /// creates a file or a folder.
@@ -9,6 +10,9 @@ enum HostFactory {
     static func open(_ choice: HostOptions.Choice, clock: any HostClock = SystemClock()) throws -> any Host {
         switch choice {
         case .sim(let path):
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw failure("no simulated host at \(path); create one with `dispo sim init --host sim:\(path)`")
+            }
             return SimHost(path: path, clock: clock, createIfMissing: false)
         case .xen:
             guard HostOptions.isXenControlDomain else {
