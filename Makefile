@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev libyajl-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 
-.PHONY: deps build test demo format bench-load bench-plan bench-watch clean
+.PHONY: deps build test demo format bench-load bench-plan bench-watch bench-ownership clean
 
 ## deps: install the Debian packages the build needs, when missing
 deps:
@@ -35,7 +35,7 @@ demo: build
 	echo "== dispo sim init --host $$host"; $(DISPO) sim init --boot 1s --host "$$host"; \
 	echo "== dispo diff"; $(DISPO) diff -c "$$work/config" --host "$$host" || [ $$? = 2 ]; \
 	echo "== dispo apply"; $(DISPO) apply -c "$$work/config" --host "$$host"; \
-	echo "== dispo status"; $(DISPO) status -c "$$work/config" --host "$$host" --socket "$$work/dispo.sock"; \
+	echo "== dispo status"; $(DISPO) status -c "$$work/config" --host "$$host"; \
 	echo "== dispo watch: edit $$work/config/*.yaml (e.g. change a preload max), then in another terminal:"; \
 	echo "   $(DISPO) status --socket $$work/dispo.sock      (Ctrl-C here stops the daemon)"; \
 	$(DISPO) watch -c "$$work/config" --host "$$host" --socket "$$work/dispo.sock" || true
@@ -47,6 +47,10 @@ bench-load: deps
 ## bench-watch: idle CPU and RSS of `dispo watch` with 100 disposable templates over 60 s, and edit latency
 bench-watch: deps
 	Benchmarks/watch/idle.sh
+
+## bench-ownership: a second controller's refusal, the takeover after kill -9, /v1/events latency (sim)
+bench-ownership: deps
+	Benchmarks/ownership/run.sh
 
 ## bench-plan: planner time for 100, 1,000 and 10,000 declared objects
 bench-plan: deps
