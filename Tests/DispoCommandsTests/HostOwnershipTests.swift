@@ -211,6 +211,19 @@ struct HostOwnershipTests {
         #expect(try setup.run(["sim", "init", "--boot", "100ms", "--host", setup.host]).status == 0, "the lock is free")
     }
 
+    @Test func badValuesAreUsageErrorsOfTheirCommand() throws {
+        for (arguments, usage) in [
+            (["watch", "--debounce", "5bananas"], "Usage: dispo watch"), (["watch", "--parallel", "0"], "Usage: dispo watch"),
+            (["apply", "--parallel", "0"], "Usage: dispo apply"), (["apply", "--attempts", "0"], "Usage: dispo apply"),
+            (["events", "--since", "-1"], "Usage: dispo events"),
+        ] {
+            let outcome = try BinaryRunner.run(arguments)
+            #expect(outcome.status == 64 && outcome.stderr.contains(usage), "\(arguments): \(outcome.stderr)")
+        }
+        let help = try BinaryRunner.run(["sim", "init", "--help"]).stdout
+        #expect(help.components(separatedBy: "default: 0").count == 2, "the seed's default is said once")
+    }
+
     @Test func readOnlyCommandsWriteNothing() throws {
         let directory = try TemporaryDirectory()
         try directory.write("config/dispo.yaml", try String(
