@@ -81,7 +81,7 @@ struct Status: AsyncParsableCommand {
         return report
     }
 
-    /// The running daemon's view: its config in force, its errors and history.
+    /// The running daemon's view: its config in force, its errors and history, and itself as the `source`.
     private func fromDaemon(_ daemon: DaemonIdentity) async throws -> StatusReport {
         let reply: APIClient.Reply
         do {
@@ -89,12 +89,11 @@ struct Status: AsyncParsableCommand {
         } catch {
             throw failure("the daemon at \(daemon.socket) did not answer: \(error)")
         }
-        guard reply.status == 200, var report = try? JSONDecoder().decode(StatusReport.self, from: reply.body) else {
+        guard reply.status == 200, let report = try? JSONDecoder().decode(StatusReport.self, from: reply.body) else {
             throw failure(
                 "the daemon at \(daemon.socket) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
         }
-        report.source = .init(kind: "controller", pid: daemon.pid, socket: daemon.socket)
-        return report
+        return report  // the daemon fills `source` itself
     }
 
     private func show(_ report: StatusReport) throws {
