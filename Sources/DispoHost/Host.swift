@@ -11,6 +11,11 @@ public protocol Host: Sendable {
     var location: String { get }
 
     func snapshot() async throws(HostError) -> HostSnapshot
+    /// One domain by name, as ``snapshot()`` would show it (power, memory, dispo's record), or nil when there is
+    /// none: the narrow read of the hot paths (waiting for one domain, stop, destroy, shrink). A record without a
+    /// domain (a crash mid-create) shows as halted, as in a snapshot. A default built on ``snapshot()`` exists;
+    /// backends override it with a read of that one domain.
+    func domain(named name: String) async throws(HostError) -> Domain?
     /// Writes `request.metadata` first, then creates the domain paused.
     func create(_ request: CreateRequest) async throws(HostError) -> Domain
     func unpause(_ name: String) async throws(HostError)
@@ -38,6 +43,12 @@ public protocol Host: Sendable {
     func fingerprint(files: [String]) async -> String
     /// Domain events (shutdown, crash, unpause) as they happen.
     func events() -> AsyncStream<HostEvent>
+}
+
+extension Host {
+    public func domain(named name: String) async throws(HostError) -> Domain? {
+        try await snapshot().domain(named: name)
+    }
 }
 
 /// A failed host operation, with the domain and what to do.

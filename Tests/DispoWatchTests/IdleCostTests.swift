@@ -12,9 +12,9 @@ extension WatchTests {
         @Test func idleWatcherThreadSleeps() async throws {
             let dir = try TemporaryDirectory(["a.yaml": "a", "sub/b.yaml": "b", "sub/deeper/c.yaml": "c"])
             let probe = await WatchProbe(dir.path)
-            // Let the start settle (and an earlier test's watcher thread end) before counting.
-            try await Task.sleep(for: .milliseconds(300))
-            let thread = try #require(ThreadUsage.find(named: "dispo-watch"), "no thread named dispo-watch")
+            // Let the start settle (and an earlier test's watcher thread end) before counting: on a loaded
+            // machine the first walk and its debounce can take longer than any fixed pause.
+            let thread = try #require(await ThreadUsage.settled(named: "dispo-watch"), "no idle thread dispo-watch")
             let before = try #require(ThreadUsage.read(thread))
             let ticks = await probe.ticks(during: .seconds(Self.seconds))
             let after = try #require(ThreadUsage.read(thread))
@@ -41,6 +41,21 @@ struct ThreadUsage {
         }.max { (Int($0) ?? 0) < (Int($1) ?? 0) }
     }
 
+    /// The newest thread named `name` once its voluntary switches have stopped moving for 300 ms (at most 10 s).
+    static func settled(named name: String) async -> String? {
+        var last: (task: String, switches: Int)?
+        for _ in 0..<100 {
+            try? await Task.sleep(for: .milliseconds(100))
+            guard let task = find(named: name), let usage = read(task) else { continue }
+            if let previous = last, previous.task == task, previous.switches == usage.switches {
+                try? await Task.sleep(for: .milliseconds(200))
+                if read(task)?.switches == usage.switches { return task }
+            }
+            last = (task, usage.switches)
+        }
+        return nil
+    }
+
     static func read(_ task: String) -> ThreadUsage? {
         guard let stat = Files.read("/proc/self/task/\(task)/stat"),
             let status = Files.read("/proc/self/task/\(task)/status"),
@@ -49,7 +64,8 @@ struct ThreadUsage {
         // Fields after "(comm)": state is field 3, utime 14, stime 15.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        let switches = status.split(separator: "\n").filter { $0.contains("ctxt_switches") }
+        // Voluntary switches only: a thread asleep in poll(2) wakes only for a cue; preemption is the machine's load.
+        let switches = status.split(separator: "\n").filter { $0.hasPrefix("voluntary_ctxt_switches") }
             .compactMap { Int($0.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") }
             .reduce(0, +)
         return ThreadUsage(cpuSeconds: (user + system) / Double(sysconf(Int32(_SC_CLK_TCK))), switches: switches)
