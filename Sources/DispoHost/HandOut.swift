@@ -52,7 +52,7 @@ extension Host {
         do {
             try await unpause(request.name)
         } catch where error.code == .invalidState {
-            let power = try await snapshot().domain(named: request.name)?.power ?? .halted
+            let power = try await domain(named: request.name)?.power ?? .halted
             if power != .paused { return .notPaused(power) }
             throw error
         }

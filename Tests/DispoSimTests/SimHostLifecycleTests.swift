@@ -68,11 +68,14 @@ struct SimHostLifecycleTests {
         let host = Fixture.host()
         _ = try await host.create(Fixture.request("a"))
         await #expect(throws: HostError.self) { try await host.pause("a") }
+        let paused = await #expect(throws: HostError.self) { try await host.shutdown("a") }
+        #expect(paused?.code == .invalidState, "a paused guest cannot answer a shutdown request")
         try await host.unpause("a")
         let again = await #expect(throws: HostError.self) { try await host.unpause("a") }
         #expect(again?.code == .invalidState)
         try await host.shutdown("a")
         #expect(try await host.domain("a")?.power == .halted)
+        try await host.shutdown("a")  // halted stays halted: a no-op
         let halted = await #expect(throws: HostError.self) { try await host.unpause("a") }
         #expect(halted?.code == .invalidState)
         let target = await #expect(throws: HostError.self) { try await host.setMemoryTarget("a", .mebibytes(300)) }

@@ -63,7 +63,7 @@ struct SimReadinessTests {
         #expect(error?.description == "a: crashed while starting")
     }
 
-    @Test func aGuestDestroyedWhileStartingIsNotFound() async throws {
+    @Test func aGuestDestroyedWhileStartingFails() async throws {
         let clock = ManualClock()
         let host = Fixture.host(SimState(bootSeconds: 2), clock: clock)
         try await host.started("a")
@@ -74,7 +74,45 @@ struct SimReadinessTests {
         try await host.destroy("a")
         clock.advance(by: 2)
         let error = await #expect(throws: HostError.self) { try await waiting.value }
-        #expect(error?.code == .notFound)
+        #expect(error?.code == .operationFailed)
+        #expect(error?.description == "a: was destroyed while starting")
+    }
+
+    @Test func aGuestRemadeWithItsNameWhileStartingFails() async throws {
+        let clock = ManualClock()
+        let host = Fixture.host(SimState(bootSeconds: 2), clock: clock)
+        try await host.started("a")
+        let waiting = Task {
+            try await host.waitReady("a", readiness: nil, timeout: .seconds(60))
+        }
+        await clock.waitForSleepers()
+        try await host.destroy("a")
+        try await host.started("a")
+        clock.advance(by: 2)
+        let error = await #expect(throws: HostError.self) { try await waiting.value }
+        #expect(error?.code == .operationFailed)
+    }
+
+    /// A paused guest makes no progress: it is ready only if it was before it was paused (its key stays written).
+    @Test func aPausedGuestIsReadyOnlyIfItWasBefore() async throws {
+        let clock = VirtualClock()
+        let host = Fixture.host(SimState(bootSeconds: 2), clock: clock)
+        try await host.started("a")
+        try await host.pause("a")
+        let booting = await #expect(throws: HostError.self) {
+            try await host.waitReady("a", readiness: Readiness(xenstore: "data/ready"), timeout: .seconds(60))
+        }
+        #expect(booting?.code == .invalidState)
+        try await host.unpause("a")
+        try await host.waitReady("a", readiness: Readiness(xenstore: "data/ready"), timeout: .seconds(60))
+        try await host.pause("a")
+        let start = clock.now()
+        try await host.waitReady("a", readiness: Readiness(xenstore: "data/ready"), timeout: .seconds(60))
+        #expect(clock.now() == start)
+        let unkeyed = await #expect(throws: HostError.self) {
+            try await host.waitReady("a", readiness: nil, timeout: .seconds(60))
+        }
+        #expect(unkeyed?.code == .invalidState, "without a key, ready means running")
     }
 
     @Test func anAlreadyCrashedGuestFailsAtOnce() async throws {

@@ -23,6 +23,7 @@ public final class CountingHost: Host {
         counts.withLock { $0.snapshots += 1 }
         return try await base.snapshot()
     }
+    public func domain(named name: String) async throws(HostError) -> Domain? { try await base.domain(named: name) }
     public func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
         counts.withLock { $0.handOuts.append(request) }
         return try await base.handOut(request)

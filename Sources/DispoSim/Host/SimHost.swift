@@ -35,6 +35,13 @@ public struct SimHost: Host {
         return state.snapshot(at: clock.now())
     }
 
+    /// One read of the store, and the view of that one domain only.
+    public func domain(named name: String) async throws(HostError) -> Domain? {
+        let clock = self.clock
+        let state = try await store.read()
+        return state.domains.first { $0.name == name }.map { state.view(of: $0, at: clock.now()) }
+    }
+
     public func create(_ request: CreateRequest) async throws(HostError) -> Domain {
         try await perform { state, now throws(HostError) -> Step<Domain> in
             if state.consumeFault(.create) {
