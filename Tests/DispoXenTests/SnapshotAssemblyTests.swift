@@ -117,3 +117,49 @@ struct EventDiffTests {
         #expect(EventDiff.events(from: [], to: [S(name: "a", domid: 1, power: .crashed)]) == [.crashed("a"), .changed])
     }
 }
+
+/// The narrow read (``XenHost/domain(named:)``) assembles one domain from its live domain and its record the way a
+/// snapshot assembles all of them.
+struct NarrowReadAssemblyTests {
+    typealias Case = (live: [LiveDomain], metadata: [String: MetadataEntry])
+    static let owned = SnapshotAssemblyTests.owned
+
+    static let cases: [Case] = [
+        ([SnapshotAssemblyTests.live("disp2", 7, uuid: "u2", flags: DomainFlags(paused: true))],
+         ["disp2": MetadataEntry(uuid: "u2", values: owned)]),
+        ([SnapshotAssemblyTests.live("sys-net", 1, uuid: "n")], ["disp9": MetadataEntry(uuid: "u9", values: owned)]),
+        ([SnapshotAssemblyTests.live("disp4", 5, uuid: "theirs")], ["disp4": MetadataEntry(uuid: "mine", values: owned)]),
+        ([SnapshotAssemblyTests.live("disp4", 5, uuid: "any")], ["disp4": MetadataEntry(uuid: "", values: owned)]),
+        ([SnapshotAssemblyTests.live("byhand", 3, uuid: "b", flags: DomainFlags(shutdown: true))], [:]),
+    ]
+
+    @Test(arguments: cases.indices)
+    func oneDomainIsWhatTheSnapshotShows(index: Int) {
+        let (live, metadata) = Self.cases[index]
+        let snapshot = SnapshotAssembly.domains(live: live, metadata: metadata)
+        let names = Set(live.map(\.name)).union(metadata.keys)
+        for name in names {
+            let one = SnapshotAssembly.domain(
+                named: name, live: live.first { $0.name == name }, entry: metadata[name])
+            #expect(one == snapshot.first { $0.name == name }, "\(name)")
+        }
+        #expect(SnapshotAssembly.domain(named: "absent", live: nil, entry: nil) == nil)
+    }
+
+    @Test func aRecordWithoutADomainIsHalted() throws {
+        let one = try #require(
+            SnapshotAssembly.domain(named: "disp9", live: nil, entry: MetadataEntry(uuid: "u9", values: Self.owned)))
+        #expect(one.power == .halted)
+        #expect(one.domid == -1)
+        #expect(one.isOwned)
+    }
+
+    @Test func aRecordNamingAnotherUUIDIsNotOwned() throws {
+        let one = try #require(
+            SnapshotAssembly.domain(
+                named: "disp4", live: SnapshotAssemblyTests.live("disp4", 5, uuid: "theirs"),
+                entry: MetadataEntry(uuid: "mine", values: Self.owned)))
+        #expect(one.uuid == "theirs")
+        #expect(!one.isOwned)
+    }
+}

@@ -68,3 +68,31 @@ struct DomainFilesTests {
         #expect(!MetadataEntry(uuid: "u2", values: [:]).describes(domain))
     }
 }
+
+/// Which domains dispo may change (``Ownership``): the rule behind every changing operation of ``XenHost``.
+struct OwnershipTests {
+    static let owned = [MetadataKey.owner: MetadataKey.ownerValue]
+    static let live = LiveDomain(name: "d", uuid: "u1", domid: 3, flags: DomainFlags(), currentKiB: 0, maxKiB: 0)
+
+    @Test(arguments: [
+        (nil, nil, HostError.Code.notFound),
+        (live, nil, .notOwned),  // made with xl create: no record
+        (live, MetadataEntry(uuid: "u1", values: [:]), .notOwned),  // a record without owner=dispo
+        (live, MetadataEntry(uuid: "u2", values: owned), .notOwned),  // a stale record, another domain of its name
+        (nil, MetadataEntry(uuid: "u1", values: [MetadataKey.role: "preload"]), .notOwned),
+    ] as [(LiveDomain?, MetadataEntry?, HostError.Code)])
+    func refused(live: LiveDomain?, entry: MetadataEntry?, code: HostError.Code) {
+        let error = #expect(throws: HostError.self) { _ = try Ownership.check("d", live: live, entry: entry) }
+        #expect(error?.code == code)
+        #expect(error?.domain == "d")
+    }
+
+    @Test(arguments: [
+        (live, MetadataEntry(uuid: "u1", values: owned)),
+        (live, MetadataEntry(uuid: "", values: owned)),  // no UUID recorded (an older dispo)
+        (nil, MetadataEntry(uuid: "u1", values: owned)),  // a bare record: dispo may remove it
+    ] as [(LiveDomain?, MetadataEntry)])
+    func allowed(live: LiveDomain?, entry: MetadataEntry) throws {
+        #expect(try Ownership.check("d", live: live, entry: entry) == entry)
+    }
+}

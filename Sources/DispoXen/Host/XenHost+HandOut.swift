@@ -20,11 +20,15 @@ extension XenSession {
         if request.expected.isEmpty, request.claim.isEmpty, request.hostMetadata.isEmpty, let known = request.uuid {
             uuid = known  // nothing to check or write: the caller owns the domain (the controller's own queue)
         } else {
-            guard let claimed = try metadata.claim(name, request.claim, ifMatching: request.expected,
-                host: request.hostMetadata)
-            else {
-                return .notMatching
+            let claimed: String?
+            do {
+                claimed = try metadata.claim(
+                    name, request.claim, ifMatching: request.expected, host: request.hostMetadata)
+            } catch where error.code == .notFound {
+                _ = try Ownership.check(name, live: live(name), entry: nil)  // a domain without a record: not owned
+                throw error
             }
+            guard let claimed else { return .notMatching }
             uuid = claimed
         }
         let unpausedByDomid =
@@ -32,9 +36,7 @@ extension XenSession {
             && request.domid.flatMap { UInt32(exactly: $0) }.map { (try? libxl.unpause($0, name: name)) != nil } == true
         if !unpausedByDomid {
             // The snapshot's domid is stale, or the unpause failed: find out what the domain is now.
-            guard let domid = libxl.domid(of: name), let live = libxl.domain(domid, named: name), live.uuid == uuid else {
-                return .notPaused(.halted)
-            }
+            guard let live = live(name), live.uuid == uuid else { return .notPaused(.halted) }
             guard live.flags.power == .paused else { return .notPaused(live.flags.power) }
             try libxl.unpause(live.domid, name: name)
         }

@@ -34,13 +34,17 @@ extension XenHost {
         }
     }
 
-    /// `libxl_domain_shutdown`: asks the guest (through its PV control node) to power off; a halted domain stays
-    /// halted. The domain is then `halted` until destroyed.
+    /// `libxl_domain_shutdown`: asks a running guest (through its PV control node) to power off; it is `halted`
+    /// from when it has until destroyed. A halted domain (or a bare record) stays halted; a paused guest cannot
+    /// answer (the request would wait for its next unpause), so it is refused, like a crashed one.
     public func shutdown(_ name: String) async throws(HostError) {
         try Self.validate(name)
         try await worker.run { session throws(HostError) in
-            let domain = try session.ownedLive(name, in: [.running, .paused, .halted], to: "shut down")
-            guard domain.flags.power != .halted else { return }
+            let (live, _) = try session.owned(name)
+            guard let domain = live, domain.flags.power != .halted else { return }
+            guard domain.flags.power == .running else {
+                throw XenSession.refusal(name, domain.flags.power, to: "shut down")
+            }
             try session.libxl.shutdown(domain.domid, name: name)
         }
     }

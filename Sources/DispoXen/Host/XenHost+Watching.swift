@@ -8,8 +8,9 @@ extension XenHost {
     ///
     /// The key is watched (`xs_watch` on the watch thread), not polled, together with `@releaseDomain`, so a
     /// guest that crashes or powers off while starting fails the wait at once (``HostError/Code/operationFailed``)
-    /// instead of running into the timeout (``HostError/Code/timeout``). A paused domain with no readiness key
-    /// is ``HostError/Code/invalidState`` (unpause it first).
+    /// instead of running into the timeout (``HostError/Code/timeout``). A paused domain is ready only if it wrote
+    /// its key before it was paused; else (and always with no readiness key) it is ``HostError/Code/invalidState``
+    /// (unpause it first). A domain paused while it is waited for is waited for.
     public func waitReady(_ name: String, readiness: Readiness?, timeout: Interval) async throws(HostError) {
         try Self.validate(name)
         let key = readiness?.xenstore
@@ -52,7 +53,8 @@ extension XenHost {
     /// listed); xenstore watches on `@introduceDomain` (a domain was created) and dispo's records
     /// (`/dispo/domains`); and, because Xen signals no pause or unpause to anybody, a poll of every domain's power
     /// state each `powerPollInterval` seconds (one `libxl_list_domain`, no xenstore reads): an `xl unpause` behind
-    /// dispo's back is noticed within it. Ends when the consumer stops iterating.
+    /// dispo's back is noticed within it. The poll's first look yields `.changed` too (it cannot tell what changed
+    /// between this call and then). Ends when the consumer stops iterating.
     public func events() -> AsyncStream<HostEvent> {
         let watcher = self.watcher
         let worker = self.worker
@@ -70,7 +72,7 @@ extension XenHost {
                     if let current = try? await worker.run({ session throws(HostError) in
                         try session.libxl.powerStates()
                     }) {
-                        if let previous, previous != current { continuation.yield(.changed) }
+                        if previous != current { continuation.yield(.changed) }
                         previous = current
                     }
                     do { try await Task.sleep(for: .seconds(interval)) } catch { break }
@@ -116,10 +118,11 @@ enum ReadyCheck: Sendable {
 extension XenSession {
     /// Checks the domain `name` (which must still be `domid` when given): ready, not yet, or failed.
     func readiness(of name: String, key: String?, domid expected: UInt32? = nil) throws(HostError) -> ReadyCheck {
-        guard let domid = libxl.domid(of: name), let domain = libxl.domain(domid) else {
+        guard let domain = live(name) else {
             if expected == nil { throw HostError(.notFound, domain: name, "no such domain") }
             throw HostError(.operationFailed, domain: name, "was destroyed while starting")
         }
+        let domid = domain.domid
         if let expected, expected != domid {
             throw HostError(.operationFailed, domain: name, "was destroyed (and another made with its name) while starting")
         }
@@ -136,6 +139,9 @@ extension XenSession {
         guard let key else { return .ready }
         let value = try metadata.store.read(XenstorePaths.guest(domid, key: key))
         if let value, !value.isEmpty { return .ready }
+        if domain.flags.power == .paused, expected == nil {
+            throw HostError(.invalidState, domain: name, "is paused and not ready; unpause it before waiting for it")
+        }
         return .waiting(domid)
     }
 }

@@ -106,19 +106,33 @@ public final class XenHost: DispoHost.Host {
         return snapshot
     }
 
-    /// Merges `values` into the record of `name` (in a xenstore transaction); refused without `owner=dispo`.
+    /// Merges `values` into the record of `name` (in a xenstore transaction); refused unless dispo owns the domain
+    /// (``XenSession/owned(_:)``: also a live domain without a record, or whose UUID is not the record's).
     public func updateMetadata(_ name: String, _ values: [String: String?]) async throws(HostError) {
-        try Self.validate(name)
-        _ = try await worker.run { session throws(HostError) in try session.metadata.merge(name, values) }
+        _ = try await updateMetadata(name, values, ifMatching: [:])
     }
 
-    /// Atomic: the check and the writes happen in one xenstore transaction (retried on conflict).
+    /// Atomic: the check and the writes happen in one xenstore transaction (retried on conflict), after the
+    /// ownership check of the plain update.
     public func updateMetadata(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
         async throws(HostError) -> Bool
     {
         try Self.validate(name)
         return try await worker.run { session throws(HostError) in
-            try session.metadata.merge(name, values, ifMatching: expected)
+            _ = try session.owned(name)
+            return try session.metadata.merge(name, values, ifMatching: expected)
+        }
+    }
+
+    /// One domain: its domid by name (`libxl_name_to_domid`), its `libxl_domain_info` and its record only (not every
+    /// domain's), assembled as a snapshot does (``SnapshotAssembly/domain(named:live:entry:)``): a bare record is a
+    /// halted domain, a record naming another UUID is hidden behind the domain. Dom0 and names that cannot be
+    /// domains' are nil, as they are in no snapshot.
+    public func domain(named name: String) async throws(HostError) -> Domain? {
+        guard (try? Self.validate(name)) != nil else { return nil }
+        return try await worker.run { session throws(HostError) in
+            let live = session.live(name).flatMap { $0.domid == 0 ? nil : $0 }
+            return SnapshotAssembly.domain(named: name, live: live, entry: try session.metadata.record(name))
         }
     }
 
@@ -139,37 +153,30 @@ public final class XenHost: DispoHost.Host {
 }
 
 extension XenSession {
-    /// The domain named `name` (nil when only its record exists) and dispo's record of it.
-    ///
-    /// ``HostError/Code/notFound`` when neither exists; ``HostError/Code/notOwned`` when the record is missing,
-    /// lacks `owner=dispo`, or names another UUID than the live domain's.
-    func owned(_ name: String) throws(HostError) -> (domain: LiveDomain?, entry: MetadataEntry) {
-        let entry = try metadata.entry(name)
-        let live = libxl.domid(of: name).flatMap { libxl.domain($0) }
-        guard let entry else {
-            if live != nil {
-                throw HostError(.notOwned, domain: name, "dispo did not make this domain (no record); it leaves it alone")
-            }
-            throw HostError(.notFound, domain: name, "no such domain")
-        }
-        guard entry.isOwned else {
-            throw HostError(.notOwned, domain: name, "its record lacks owner=dispo; dispo leaves it alone")
-        }
-        if let live, !entry.describes(live) {
-            throw HostError(
-                .notOwned, domain: name,
-                "the domain with this name has UUID \(live.uuid), not \(entry.uuid) that dispo made; dispo leaves it alone")
-        }
-        return (live, entry)
+    /// The domain named `name` now (dom0 included), without asking xenstore for its name again; nil when none.
+    func live(_ name: String) -> LiveDomain? {
+        libxl.domid(of: name).flatMap { libxl.domain($0, named: name) }
     }
 
-    /// The live domain `name` that dispo made, in one of `allowed` power states.
+    /// The domain named `name` (nil when only its record exists) and dispo's record of it, when dispo may change
+    /// it (``Ownership/check(_:live:entry:)``).
+    func owned(_ name: String) throws(HostError) -> (domain: LiveDomain?, entry: MetadataEntry) {
+        let entry = try metadata.entry(name)
+        let live = live(name)
+        return (live, try Ownership.check(name, live: live, entry: entry))
+    }
+
+    /// The live domain `name` that dispo made, in one of `allowed` power states (a bare record counts as halted
+    /// and is refused).
     func ownedLive(_ name: String, in allowed: Set<PowerState>, to verb: String) throws(HostError) -> LiveDomain {
         let (domain, _) = try owned(name)
         let power = domain?.flags.power ?? .halted
-        guard let domain, allowed.contains(power) else {
-            throw HostError(.invalidState, domain: name, "cannot \(verb) a \(power.rawValue) domain")
-        }
+        guard let domain, allowed.contains(power) else { throw Self.refusal(name, power, to: verb) }
         return domain
+    }
+
+    /// ``HostError/Code/invalidState``: cannot `verb` a domain in `power`.
+    static func refusal(_ name: String, _ power: PowerState, to verb: String) -> HostError {
+        HostError(.invalidState, domain: name, "cannot \(verb) a \(power.rawValue) domain")
     }
 }

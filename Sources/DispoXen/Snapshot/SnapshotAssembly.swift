@@ -35,20 +35,34 @@ public enum SnapshotAssembly {
         var liveNames = Set<String>()
         for domain in live.sorted(by: { $0.domid < $1.domid }) {
             liveNames.insert(domain.name)
-            var values: [String: String] = [:]
-            if let entry = metadata[domain.name], entry.describes(domain) { values = entry.values }
-            result.append(
-                Domain(
-                    name: domain.name, uuid: domain.uuid, domid: Int(domain.domid), power: domain.flags.power,
-                    memory: Size(kibibytes: domain.currentKiB), maxmem: Size(kibibytes: domain.maxKiB),
-                    metadata: values))
+            result.append(Self.domain(domain, entry: metadata[domain.name]))
         }
         for (name, entry) in metadata.sorted(by: { $0.key < $1.key }) where !liveNames.contains(name) {
-            result.append(
-                Domain(
-                    name: name, uuid: entry.uuid, domid: -1, power: .halted, memory: Size(kibibytes: 0),
-                    maxmem: Size(kibibytes: 0), metadata: entry.values))
+            result.append(orphan(name, entry))
         }
         return result
+    }
+
+    /// The domain `name` as ``domains(live:metadata:)`` shows it, from its live domain and its record (each nil
+    /// when there is none); nil when neither exists.
+    public static func domain(named name: String, live: LiveDomain?, entry: MetadataEntry?) -> Domain? {
+        if let live { return domain(live, entry: entry) }
+        return entry.map { orphan(name, $0) }
+    }
+
+    /// A live domain with its record's metadata when the record describes it (same UUID), else none.
+    private static func domain(_ live: LiveDomain, entry: MetadataEntry?) -> Domain {
+        var values: [String: String] = [:]
+        if let entry, entry.describes(live) { values = entry.values }
+        return Domain(
+            name: live.name, uuid: live.uuid, domid: Int(live.domid), power: live.flags.power,
+            memory: Size(kibibytes: live.currentKiB), maxmem: Size(kibibytes: live.maxKiB), metadata: values)
+    }
+
+    /// A record without a domain: halted, domid -1, no memory.
+    private static func orphan(_ name: String, _ entry: MetadataEntry) -> Domain {
+        Domain(
+            name: name, uuid: entry.uuid, domid: -1, power: .halted, memory: Size(kibibytes: 0),
+            maxmem: Size(kibibytes: 0), metadata: entry.values)
     }
 }

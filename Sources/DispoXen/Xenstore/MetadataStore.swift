@@ -36,6 +36,11 @@ struct MetadataStore {
         return MetadataEntry(uuid: uuid, values: try values(under: node, in: transaction))
     }
 
+    /// The record of `name`, read in one transaction; nil when there is none.
+    func record(_ name: String) throws(HostError) -> MetadataEntry? {
+        try store.transaction { transaction throws(HostError) in try entry(name, in: transaction) }
+    }
+
     /// Host-wide metadata.
     func host() throws(HostError) -> [String: String] {
         try store.transaction { transaction throws(HostError) in try values(under: paths.host, in: transaction) }
