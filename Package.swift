@@ -80,8 +80,18 @@ let package = Package(
             dependencies: ["DispoCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
-        // Helpers shared by the test targets: running the built binary, temp dirs, a seeded generator.
-        .target(name: "DispoTestKit", dependencies: ["DispoHost"], path: "Tests/DispoTestKit"),
+        // Helpers shared by the test targets: running the built binary, temp dirs, a seeded generator, and the
+        // `HostConformance` suite every backend passes.
+        .target(name: "DispoTestKit", dependencies: ["DispoHost", "DispoConfig"], path: "Tests/DispoTestKit"),
+        // The conformance suite against this dom0's Xen, outside `swift test`: a step of `make e2e`.
+        .executableTarget(
+            name: "dispo-conformance",
+            dependencies: [
+                "DispoTestKit", "DispoXen", "DispoConfig", "DispoHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/DispoConformance"
+        ),
         .testTarget(name: "DispoYAMLTests", dependencies: ["DispoYAML"]),
         .testTarget(name: "DispoWatchTests", dependencies: ["DispoWatch", "DispoTestKit"]),
         .testTarget(name: "DispoSimTests", dependencies: ["DispoSim", "DispoTestKit"]),

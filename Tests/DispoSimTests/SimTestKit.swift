@@ -10,11 +10,11 @@ enum Fixture {
         name: "debian-12", kernel: "/var/lib/dispo/debian-12/vmlinuz",
         disks: [Template.Disk(target: "xvda", source: "/var/lib/dispo/debian-12/root.img")], volatile: .mebibytes(2048))
 
-    static func spec(memory: UInt64 = 400, maxmem: UInt64 = 4000) -> EffectiveSpec {
+    static func spec(memory: UInt64 = 400, maxmem: UInt64 = 4000, ready: Readiness? = nil) -> EffectiveSpec {
         EffectiveSpec(
             disposableTemplate: "default-dvm", template: template,
             settings: DisposableSettings(
-                memory: .mebibytes(memory), maxmem: .mebibytes(maxmem), netvm: .domain("sys-firewall")))
+                memory: .mebibytes(memory), maxmem: .mebibytes(maxmem), netvm: .domain("sys-firewall"), ready: ready))
     }
 
     /// A request for a dispo-owned preload.
