@@ -111,6 +111,20 @@ struct APIServerTests {
         await served.stop()
     }
 
+    /// A child the daemon forks (libxl's hotplug scripts) must not inherit the listening socket: one that outlived
+    /// a daemon killed mid-create kept it accepting connections, and the next daemon refused to start.
+    @Test func theListeningSocketIsClosedOnExec() async throws {
+        let served = try await Served(start: false)
+        let socket = served.socket
+        #expect(SocketPath.listeners(on: socket).count == 1, "the server's listening socket is found")
+        // Marked right after the server listens, which the first connection may see before.
+        let marked = await eventually {
+            SocketPath.listeners(on: socket).allSatisfy { fcntl($0, F_GETFD) & FD_CLOEXEC != 0 }
+        }
+        #expect(marked, "the listening socket is inherited by children")
+        await served.stop()
+    }
+
     @Test func anEmptyBodyMeansDispvmAndAColdStartWhenNoPreloadIsReady() async throws {
         let served = try await Served(requestConfig.replacingOccurrences(of: "max: 2", with: "max: 0"))
         let (code, handout) = try await served.request("")

@@ -41,6 +41,7 @@ public struct APIServer: Service {
                     group.addTask { try await server.run() }
                     try await server.waitUntilListening(timeout: 10)
                     bound.remember(path)
+                    SocketPath.closeOnExec(path)
                     try SocketPath.restrict(path, group: self.group)
                     logger.info("serving the API", metadata: ["socket": "\(path)"])
                     try await group.next()

@@ -50,6 +50,39 @@ public enum SocketPath {
         }
     }
 
+    /// Marks the sockets this process holds on `path` close-on-exec, which FlyingFox does not: libxl forks hotplug
+    /// scripts, and one that outlives a daemon killed while it created a domain would keep the listening socket
+    /// accepting connections, so that the next daemon refused to start ("another daemon answers").
+    public static func closeOnExec(_ path: String) {
+        for descriptor in listeners(on: path) {
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+        }
+    }
+
+    /// This process's descriptors of Unix sockets listening on `path` (from `/proc/self/fd`).
+    package static func listeners(on path: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.compactMap(Int32.init).filter { boundPath($0) == path && isListening($0) }
+    }
+
+    private static func isListening(_ descriptor: Int32) -> Bool {
+        var listening: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening != 0
+    }
+
+    /// The path a Unix socket is bound to; nil for anything else.
+    private static func boundPath(_ descriptor: Int32) -> String? {
+        var address = sockaddr_un()
+        var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+        let named = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0, address.sun_family == sa_family_t(AF_UNIX) else { return nil }
+        return withUnsafeBytes(of: address.sun_path) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
     /// Mode 0660 and, when given, the group (name or number).
     public static func restrict(_ path: String, group: String?) throws(SocketPathError) {
         guard chmod(path, 0o660) == 0 else {
