@@ -76,9 +76,9 @@ public protocol Host: Sendable {
     ///
     /// A paused domain is ready only if it already was (its readiness key written); otherwise, like a paused
     /// domain with no `readiness`, it is ``HostError/Code/invalidState`` at once (unpause it first).
-    /// ``HostError/Code/timeout`` after `timeout`; ``HostError/Code/operationFailed`` as soon as the guest crashes,
-    /// powers off or is destroyed while it is waited for; ``HostError/Code/notFound`` when there is no such
-    /// domain. Works on any domain (it changes nothing).
+    /// ``HostError/Code/timeout`` after `timeout`; ``HostError/Code/operationFailed`` when the guest crashes,
+    /// powers off or is destroyed before it is ready (Xen notices at once); ``HostError/Code/notFound`` when there
+    /// is no such domain. Works on any domain (it changes nothing).
     func waitReady(_ name: String, readiness: Readiness?, timeout: Interval) async throws(HostError)
     /// A fingerprint of files (for `revision: auto`); changes when any of them changes. The sim's is always "".
     func fingerprint(files: [String]) async -> String

@@ -48,22 +48,20 @@ struct SimReadinessTests {
         #expect(error?.code == .invalidState)
     }
 
-    @Test func aGuestThatCrashesWhileStartingFails() async throws {
-        let clock = ManualClock()
-        let host = Fixture.host(SimState(bootSeconds: 2), clock: clock)
-        try await host.started("a")
-        let waiting = Task {
-            try await host.waitReady("a", readiness: nil, timeout: .seconds(60))
+    /// What can happen to a guest while it is waited for; each fails the wait at once.
+    enum Interruption: String, CaseIterable, Sendable {
+        case crash, destroy, remake
+
+        var message: String {
+            switch self {
+            case .crash: "a: crashed while starting"
+            case .destroy, .remake: "a: was destroyed while starting"
+            }
         }
-        await clock.waitForSleepers()
-        try await host.admin.crash("a")
-        clock.advance(by: 2)
-        let error = await #expect(throws: HostError.self) { try await waiting.value }
-        #expect(error?.code == .operationFailed)
-        #expect(error?.description == "a: crashed while starting")
     }
 
-    @Test func aGuestDestroyedWhileStartingFails() async throws {
+    @Test(arguments: Interruption.allCases)
+    func aGuestInterruptedWhileStartingFails(interruption: Interruption) async throws {
         let clock = ManualClock()
         let host = Fixture.host(SimState(bootSeconds: 2), clock: clock)
         try await host.started("a")
@@ -71,26 +69,19 @@ struct SimReadinessTests {
             try await host.waitReady("a", readiness: nil, timeout: .seconds(60))
         }
         await clock.waitForSleepers()
-        try await host.destroy("a")
-        clock.advance(by: 2)
-        let error = await #expect(throws: HostError.self) { try await waiting.value }
-        #expect(error?.code == .operationFailed)
-        #expect(error?.description == "a: was destroyed while starting")
-    }
-
-    @Test func aGuestRemadeWithItsNameWhileStartingFails() async throws {
-        let clock = ManualClock()
-        let host = Fixture.host(SimState(bootSeconds: 2), clock: clock)
-        try await host.started("a")
-        let waiting = Task {
-            try await host.waitReady("a", readiness: nil, timeout: .seconds(60))
+        switch interruption {
+        case .crash:
+            try await host.admin.crash("a")
+        case .destroy:
+            try await host.destroy("a")
+        case .remake:
+            try await host.destroy("a")
+            try await host.started("a")
         }
-        await clock.waitForSleepers()
-        try await host.destroy("a")
-        try await host.started("a")
         clock.advance(by: 2)
         let error = await #expect(throws: HostError.self) { try await waiting.value }
         #expect(error?.code == .operationFailed)
+        #expect(error?.description == interruption.message)
     }
 
     /// A paused guest makes no progress: it is ready only if it was before it was paused (its key stays written).
