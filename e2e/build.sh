@@ -3,7 +3,8 @@
 #   xen         the Debian Xen 4.17 hypervisor (gunzipped: a multiboot ELF QEMU's -kernel takes)
 #   vmlinux     the Debian kernel as a raw ELF (dom0 kernel and guest kernel: no in-TCG decompression)
 #   guest.cpio.gz  the guest's busybox initramfs (init writes data/ready to xenstore)
-#   dom0.cpio   dom0's initramfs: busybox, the Xen tools, dispo and its ldd closure, jq, the scenario
+#   dom0.cpio   dom0's initramfs: busybox, the Xen tools, dispo and dispo-conformance with their ldd closure, jq,
+#               the scenario
 # Only the host packages listed in host_deps are installed; the Debian packages booted in QEMU are
 # fetched with `apt-get download` and unpacked with `dpkg -x` into the cache, never installed.
 set -euo pipefail
@@ -82,17 +83,29 @@ PY
   fi
 }
 
-# ---- dispo, release build with the Swift stdlib linked statically (its C libraries stay shared: copied via ldd)
-build_dispo() {
-  if [ -n "${E2E_DISPO:-}" ]; then DISPO_BIN=$E2E_DISPO; [ -x "$DISPO_BIN" ] || die "E2E_DISPO=$DISPO_BIN is not executable"; return; fi
-  say "swift build -c release --product dispo --static-swift-stdlib --scratch-path .build-static (log: $CACHE/swift-build.log)"
-  mkdir -p "$CACHE"
-  if ! (cd "$ROOT" && ${SWIFT:-swift} build -c release --product dispo --static-swift-stdlib --scratch-path .build-static) \
-      > "$CACHE/swift-build.log" 2>&1; then
-    tail -n 40 "$CACHE/swift-build.log" >&2; die "the dispo build failed"
+# ---- dispo and dispo-conformance (the Host conformance checks, run against Xen by the scenario), release builds
+# with the Swift stdlib linked statically (their C libraries stay shared: copied via ldd)
+static_build() { # PRODUCT: prints the binary's path
+  say "swift build -c release --product $1 --static-swift-stdlib --scratch-path .build-static (log: $CACHE/swift-build.log)"
+  if ! (cd "$ROOT" && ${SWIFT:-swift} build -c release --product "$1" --static-swift-stdlib --scratch-path .build-static) \
+      >> "$CACHE/swift-build.log" 2>&1; then
+    tail -n 40 "$CACHE/swift-build.log" >&2; die "the $1 build failed"
   fi
-  DISPO_BIN=$ROOT/.build-static/release/dispo
-  [ -x "$DISPO_BIN" ] || die "no $DISPO_BIN after the build"
+  [ -x "$ROOT/.build-static/release/$1" ] || die "no $ROOT/.build-static/release/$1 after the build"
+  echo "$ROOT/.build-static/release/$1"
+}
+build_dispo() {
+  mkdir -p "$CACHE"; : > "$CACHE/swift-build.log"
+  if [ -n "${E2E_DISPO:-}" ]; then
+    DISPO_BIN=$E2E_DISPO; [ -x "$DISPO_BIN" ] || die "E2E_DISPO=$DISPO_BIN is not executable"
+  else
+    DISPO_BIN=$(static_build dispo)
+  fi
+  if [ -n "${E2E_CONFORMANCE:-}" ]; then
+    CONFORMANCE_BIN=$E2E_CONFORMANCE; [ -x "$CONFORMANCE_BIN" ] || die "E2E_CONFORMANCE=$CONFORMANCE_BIN is not executable"
+  else
+    CONFORMANCE_BIN=$(static_build dispo-conformance)
+  fi
 }
 
 # ---- small C helpers built against libxen-dev
@@ -176,9 +189,10 @@ dom0_initramfs() {
   local bt; bt=$(dirname "$(readlink -f "$(command -v "${SWIFT:-swift}")")")/../libexec/swift/linux/swift-backtrace-static
   if [ -x "$bt" ]; then mkdir -p "$R/usr/libexec/swift/linux"; cp "$bt" "$R/usr/libexec/swift/linux/"; fi
   cp "$O/unpause" "$R/usr/bin/e2e-unpause"; cp "$O/now" "$R/usr/bin/e2e-now"
-  # dispo: debug info stripped (the symbol table stays for backtraces)
+  # dispo and dispo-conformance: debug info stripped (the symbol table stays for backtraces)
   strip --strip-debug -o "$R/usr/local/bin/dispo" "$DISPO_BIN"
-  copy_closure "$R" "$R"/usr/lib/xen-4.17/bin/* "$R"/usr/bin/* "$R/usr/local/bin/dispo" $(ls "$R"/usr/libexec/swift/linux/* 2>/dev/null)
+  strip --strip-debug -o "$R/usr/local/bin/dispo-conformance" "$CONFORMANCE_BIN"
+  copy_closure "$R" "$R"/usr/lib/xen-4.17/bin/* "$R"/usr/bin/* "$R"/usr/local/bin/* $(ls "$R"/usr/libexec/swift/linux/* 2>/dev/null)
   # glibc dlopens libgcc_s for pthread_cancel (xl aborts without it); ldd does not list it
   cp -L "$X/lib/x86_64-linux-gnu/libgcc_s.so.1" "$R/lib/x86_64-linux-gnu/"
   cp -a "$X/etc/xen/scripts" "$R/etc/xen/" 2>/dev/null || true

@@ -40,8 +40,8 @@ done
 CPU=${E2E_CPU:-max,-smap,-xsave}
 SMP=${E2E_SMP:-1} # 1: see README (faults in dom0 with 2 vCPUs while guests are built)
 MEM=${E2E_MEM:-3072}
-DOM0MEM=${E2E_DOM0_MEM:-768M}
-TMO=${E2E_TIMEOUT:-540}
+DOM0MEM=${E2E_DOM0_MEM:-1024M} # the initramfs (~260 MB with dispo and dispo-conformance) is unpacked in dom0's RAM
+TMO=${E2E_TIMEOUT:-1080}
 XENARGS="console=com1 com1=115200,8n1 dom0_mem=$DOM0MEM,max:$DOM0MEM dom0_max_vcpus=$SMP noreboot ${E2E_XEN_ARGS:-}"
 DOM0ARGS="console=hvc0 earlyprintk=xen loglevel=${E2E_DOM0_LOGLEVEL:-4} ${E2E_DOM0_ARGS:-}"
 TCG_THREAD=${E2E_TCG_THREAD:-multi} # multi: one host thread per vCPU (MTTCG); single: one thread for all
