@@ -141,7 +141,7 @@ struct ControllerTests {
         let name = try await world.queue("default-dvm")[0]
         try await world.admin.crash(name)
         world.controller.trigger(.host)
-        let cleaned = try await world.settle(seconds: 20) {
+        let cleaned = try await world.settle {
             let snapshot = try await world.snapshot
             let queue = try await world.queue("default-dvm")
             return snapshot.domain(named: name) == nil && queue.count == 1

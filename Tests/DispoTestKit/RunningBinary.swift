@@ -41,7 +41,7 @@ public final class RunningBinary {
 }
 
 /// Polls `condition` every 50 ms for up to `seconds` (wall time).
-public func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+public func eventually(seconds: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try await condition() { return true }

@@ -10,8 +10,10 @@ extension WatchTests {
         static let seconds = Int(ProcessInfo.processInfo.environment["DISPO_WATCH_IDLE_SECONDS"] ?? "") ?? 2
 
         @Test func idleWatcherThreadSleeps() async throws {
-            let dir = try TemporaryDirectory(["a.yaml": "a", "sub/b.yaml": "b", "sub/deeper/c.yaml": "c"])
-            let probe = await WatchProbe(dir.path)
+            // The watcher also watches the config directory's parent (to see it replaced): give it a private
+            // parent, so that other tests' files in the shared temporary directory do not wake it.
+            let dir = try TemporaryDirectory(["dispo/a.yaml": "a", "dispo/sub/b.yaml": "b", "dispo/sub/deeper/c.yaml": "c"])
+            let probe = await WatchProbe(dir.path + "/dispo")
             // Let the start settle (and an earlier test's watcher thread end) before counting: on a loaded
             // machine the first walk and its debounce can take longer than any fixed pause.
             let thread = try #require(await ThreadUsage.settled(named: "dispo-watch"), "no idle thread dispo-watch")

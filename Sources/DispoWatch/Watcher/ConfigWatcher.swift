@@ -63,6 +63,11 @@ public final class ConfigWatcher: Sendable {
         continuation.onTermination = { _ in control.stop() }
         let loop = WatchLoop.Configuration(directory: directory, debounce: debounce, options: options, wake: wake)
         let thread = Thread {
+            // Process-wide signals (SIGCHLD of every child, SIGHUP, SIGTERM) go to other threads: this one wakes
+            // only for its descriptors.
+            var all = sigset_t()
+            sigfillset(&all)
+            pthread_sigmask(SIG_BLOCK, &all, nil)
             WatchLoop(loop, control: control).run()
             control.threadDidExit()
         }
