@@ -116,15 +116,16 @@ final class ConformanceRun: Sendable {
     func eventually<Value: Sendable>(
         _ what: String, _ probe: () async throws -> Value, until condition: (Value) -> Bool
     ) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: conformance.patience)
-        while true {
+        var last: Value?
+        let seconds = Double(conformance.patience.components.seconds)
+            + Double(conformance.patience.components.attoseconds) / 1e18
+        let held = try await DispoTestKit.eventually(seconds: seconds) {
             let value = try await probe()
-            if condition(value) { return }
-            guard clock.now < deadline else {
-                throw ConformanceFailure("\(what): still \(value) after \(conformance.patience)")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+            last = value
+            return condition(value)
+        }
+        guard held else {
+            throw ConformanceFailure("\(what): still \(last.map { "\($0)" } ?? "unread") after \(conformance.patience)")
         }
     }
 
