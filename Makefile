@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev libyajl-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 
-.PHONY: deps build test demo format bench-load bench-plan bench-watch bench-ownership clean
+.PHONY: deps build test demo format bench-load bench-plan bench-watch bench-ownership bench-reload clean
 
 ## deps: install the Debian packages the build needs, when missing
 deps:
@@ -51,6 +51,11 @@ bench-watch: deps
 ## bench-ownership: a second controller's refusal, the takeover after kill -9, /v1/events latency (sim)
 bench-ownership: deps
 	Benchmarks/ownership/run.sh
+
+## bench-reload: hand-out latency (p50/p99) while the controller reloads a 10,000-object config, before and after
+## the config-source seam (the "before" side is built in a copy of the commit before it; see Benchmarks/README.md)
+bench-reload: deps
+	Benchmarks/reload/run.sh
 
 ## bench-plan: planner time for 100, 1,000 and 10,000 declared objects
 bench-plan: deps

@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "DispoDaemon", targets: ["DispoDaemon"]),
         .library(name: "DispoWatch", targets: ["DispoWatch"]),
         .library(name: "DispoXen", targets: ["DispoXen"]),
+        // Test clocks and helpers, for the benchmarks package (never linked into dispo).
+        .library(name: "DispoTestKit", targets: ["DispoTestKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,11 +43,12 @@ let package = Package(
         .target(name: "DispoSim", dependencies: ["DispoHost", "DispoConfig"]),
         // The engine: the pure planner, the executor and the reconcile loop.
         .target(name: "DispoEngine", dependencies: ["DispoConfig", "DispoHost"]),
-        // The controller daemon: reconcile loop, services, socket API, metrics, logging.
+        // The controller daemon: reconcile loop, config sources (the watched directory), services, socket API,
+        // metrics, logging.
         .target(
             name: "DispoDaemon",
             dependencies: [
-                "DispoConfig", "DispoHost", "DispoEngine",
+                "DispoConfig", "DispoHost", "DispoEngine", "DispoWatch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -99,8 +102,9 @@ let package = Package(
         .testTarget(
             name: "DispoDaemonTests",
             dependencies: [
-                "DispoDaemon", "DispoSim", "DispoTestKit",
+                "DispoDaemon", "DispoSim", "DispoTestKit", "DispoWatch",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]

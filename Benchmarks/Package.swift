@@ -5,6 +5,10 @@
 
 import PackageDescription
 
+// `DISPO_RELOAD_BEFORE=1` builds HandoutReload for the controller from before the config-source seam (its
+// `loadConfig` closure ran on the controller's actor); `Benchmarks/reload/run.sh` does so in a copy of that commit.
+let reloadBefore = Context.environment["DISPO_RELOAD_BEFORE"] == "1"
+
 let package = Package(
     name: "dispo-benchmarks",
     platforms: [.macOS(.v15)],
@@ -44,12 +48,29 @@ let package = Package(
             ],
             path: "Sources/PlanTimer"),
 
+        // A config given as YAML text, as a ConfigSource for the benchmarks' controllers.
+        .target(
+            name: "BenchSources",
+            dependencies: [
+                .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
+            ],
+            path: "Sources/BenchSources"),
+
+        // What the hand-out benchmarks share: the config, the zero-cost simulated host, percentiles.
+        .target(
+            name: "HandoutBench",
+            dependencies: [
+                .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoSim", package: "dispo"),
+                .product(name: "DispoConfig", package: "dispo"),
+            ],
+            path: "Sources/HandoutBench"),
+
         // Latency from a config file's rename to the start of the controller's reconcile pass.
         .executableTarget(
             name: "WatchLatency",
             dependencies: [
-                .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoWatch", package: "dispo"),
-                .product(name: "DispoSim", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
+                .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoSim", package: "dispo"),
+                .product(name: "DispoConfig", package: "dispo"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/WatchLatency"),
@@ -58,9 +79,10 @@ let package = Package(
         .executableTarget(
             name: "QubesWorkload",
             dependencies: [
+                "BenchSources",
                 .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoSim", package: "dispo"),
                 .product(name: "DispoEngine", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DispoTestKit", package: "dispo"), .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/QubesWorkload"),
 
@@ -68,10 +90,20 @@ let package = Package(
         .executableTarget(
             name: "HandoutLatency",
             dependencies: [
-                .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoSim", package: "dispo"),
-                .product(name: "DispoEngine", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
-                .product(name: "Logging", package: "swift-log"),
+                "BenchSources", "HandoutBench",
+                .product(name: "DispoDaemon", package: "dispo"), .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/HandoutLatency"),
+
+        // A preloaded hand-out through the controller while it reloads a 10,000-object config, and without reloads.
+        .executableTarget(
+            name: "HandoutReload",
+            dependencies: [
+                "LoadBench", "HandoutBench",
+                .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/HandoutReload",
+            swiftSettings: reloadBefore ? [.define("RELOAD_ON_ACTOR")] : []),
     ]
 )

@@ -1,8 +1,8 @@
 public import ArgumentParser
 
 /// The `dispo` command: keeps the disposable VMs of a Xen host the way a directory of YAML files says.
-public struct Dispo: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct Dispo: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "dispo",
         abstract: "Keep the disposable VMs of a Xen host the way a directory of YAML files says.",
         discussion: """
@@ -19,10 +19,10 @@ public struct Dispo: AsyncParsableCommand {
         ]
     )
 
-    public init() {}
+    package init() {}
 }
 
 /// The version printed by `dispo --version`.
-public enum DispoVersion {
-    public static let current = "0.1.0"
+package enum DispoVersion {
+    package static let current = "0.1.0"
 }

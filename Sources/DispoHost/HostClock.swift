@@ -1,15 +1,19 @@
-import Synchronization
-
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Time as the engine and the simulated host see it: seconds since the Unix epoch.
+/// Time as the engine and the hosts see it, injected so that tests run in virtual time.
 ///
-/// Injected so tests run in virtual time.
+/// Two readings, never mixed: ``now()`` is monotonic and is what every delay, back-off, timeout, debounce and
+/// deadline is measured on (a wall-clock step — NTP, a suspended laptop — moves none of them); ``wallNow()`` is
+/// the calendar, used only for what is recorded for people and across restarts (creation times that order a
+/// queue, release times of the 7-day dispid rule, last uses, history).
 public protocol HostClock: Sendable {
+    /// Monotonic seconds (an arbitrary origin; only differences mean anything).
     func now() -> Double
-    /// Sleeps until `deadline` (seconds since the epoch); throws on cancellation.
+    /// Seconds since the Unix epoch.
+    func wallNow() -> Double
+    /// Sleeps until ``now()`` reaches `deadline`; throws on cancellation.
     func sleep(until deadline: Double) async throws
 }
 
@@ -17,42 +21,31 @@ extension HostClock {
     public func sleep(seconds: Double) async throws {
         try await sleep(until: now() + seconds)
     }
+
+    /// The monotonic time at which the wall clock showed `wall`, as this clock converts it now (a record made
+    /// by an earlier process, looked at once and then kept).
+    public func monotonic(ofWall wall: Double) -> Double {
+        now() - (wallNow() - wall)
+    }
 }
 
-/// Wall-clock time.
+/// The system's clocks: `CLOCK_BOOTTIME` (monotonic, counts suspend, as Swift's `ContinuousClock` does on Linux)
+/// and `CLOCK_REALTIME`.
 public struct SystemClock: HostClock {
     public init() {}
 
-    public func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
+    public func now() -> Double { Self.read(CLOCK_BOOTTIME) }
+
+    public func wallNow() -> Double { Self.read(CLOCK_REALTIME) }
 
     public func sleep(until deadline: Double) async throws {
         let remaining = deadline - now()
         if remaining > 0 { try await Task.sleep(for: .nanoseconds(Int64(remaining * 1e9))) }
     }
-}
 
-/// Virtual time for tests: sleeping jumps the clock to the deadline at once (never backwards).
-public final class VirtualClock: HostClock {
-    private let current: Mutex<Double>
-
-    public init(start: Double = 1_800_000_000) {
-        current = Mutex(start)
-    }
-
-    public func now() -> Double { current.withLock { $0 } }
-
-    public func sleep(until deadline: Double) async throws {
-        try Task.checkCancellation()
-        current.withLock { $0 = Swift.max($0, deadline) }
-        await Task.yield()
-    }
-
-    /// Moves time forward by `seconds`.
-    public func advance(by seconds: Double) {
-        current.withLock { $0 += seconds }
+    private static func read(_ clock: clockid_t) -> Double {
+        var spec = timespec()
+        clock_gettime(clock, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }

@@ -4,15 +4,15 @@ internal import CYAML
 ///
 /// Anchors and aliases are expanded (bounded by `maxAliasNodes`), merge keys (`<<`) are applied,
 /// and duplicate keys are reported as problems. Empty documents (a bare `---`) are dropped.
-public struct YAMLParser: Sendable {
-    public var limits: ParseLimits
+package struct YAMLParser: Sendable {
+    package var limits: ParseLimits
 
-    public init(limits: ParseLimits = .standard) {
+    package init(limits: ParseLimits = .standard) {
         self.limits = limits
     }
 
     /// Parses every document of `bytes`.
-    public func parse(_ bytes: [UInt8]) throws(YAMLError) -> ParsedYAML {
+    package func parse(_ bytes: [UInt8]) throws(YAMLError) -> ParsedYAML {
         if bytes.count > limits.maxBytes {
             throw YAMLError(
                 "file is \(bytes.count) bytes, more than the limit of \(limits.maxBytes) bytes",

@@ -145,4 +145,19 @@ struct RequestCommandTests {
         daemon.signal(SIGTERM)
         #expect(await daemon.wait(seconds: 15) == 0, "\(daemon.log)")
     }
+
+    /// A hand-out is complete only once its used record is written: SIGTERM right after the answer finds it.
+    @Test func aStopRightAfterAHandOutKeepsItsUsedRecord() async throws {
+        let setup = try Setup()
+        let daemon = try setup.watch()
+        #expect(try await eventually { try setup.ready() == 2 }, "\(daemon.log)")
+        let handout = try setup.request(["@dispvm:default-dvm"])
+        daemon.signal(SIGTERM)
+        let name = try #require(handout["name"] as? String)
+        #expect(handout["preloaded"] as? Bool == true)
+        #expect(await daemon.wait(seconds: 15) == 0, "\(daemon.log)")
+        let list = try setup.simList()
+        let row = list.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        #expect(row?.contains("unnamed") == true && row?.contains("used") == true, "\(list)")
+    }
 }

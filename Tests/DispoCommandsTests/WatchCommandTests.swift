@@ -59,7 +59,7 @@ struct WatchCommandTests {
         try setup.directory.write("config/broken.yaml", "apiVersion: dispo/v1\nkind: Templte\nname: x\n")
         #expect(try await eventually { (try setup.status()["config"] as? [String: Any])?["ok"] as? Bool == false })
         #expect(try setup.ready() == 3, "a bad edit changes nothing")
-        #expect(daemon.log.contains("broken.yaml:2:7: error: unknown kind"))
+        #expect(daemon.log.contains("broken.yaml:2:7: error: kind: unknown kind"))
 
         daemon.signal(SIGTERM)
         #expect(await daemon.wait(seconds: 15) == 0, "\(daemon.log)")

@@ -22,7 +22,7 @@ struct DecodingTests {
         Case(
             name: "misspelt kind", text: "apiVersion: dispo/v1\nkind: Templte\nname: x\n",
             expected: [
-                "a.yaml:2:7: error: unknown kind \"Templte\"; did you mean \"Template\"? "
+                "a.yaml:2:7: error: kind: unknown kind \"Templte\"; did you mean \"Template\"? "
                     + "(kinds: Template, DisposableTemplate, NamedDisposable, System)"
             ]),
         Case(
@@ -32,7 +32,7 @@ struct DecodingTests {
             ]),
         Case(
             name: "wrong apiVersion", text: "apiVersion: dispo/v2\nkind: System\n",
-            expected: ["a.yaml:1:13: error: unsupported apiVersion \"dispo/v2\"; this dispo reads dispo/v1"]),
+            expected: ["a.yaml:1:13: error: apiVersion: unsupported version \"dispo/v2\"; this dispo reads dispo/v1"]),
         Case(
             name: "missing apiVersion", text: "kind: System\n",
             expected: ["a.yaml:1:1: error: missing required key \"apiVersion\" (use apiVersion: dispo/v1)"]),
@@ -54,7 +54,7 @@ struct DecodingTests {
         Case(
             name: "size with a decimal unit", text: dvmHeader + "memory: 4GB\n",
             expected: [
-                "a.yaml:5:9: error: unknown size unit \"GB\" in \"4GB\"; did you mean \"GiB\"? (sizes are binary: KiB MiB GiB TiB)"
+                "a.yaml:5:9: error: memory: unknown size unit \"GB\" in \"4GB\"; did you mean \"GiB\"? (sizes are binary: KiB MiB GiB TiB)"
             ]),
         Case(
             name: "zero memory", text: dvmHeader + "memory: 0\n",
@@ -116,14 +116,14 @@ struct DecodingTests {
             name: "disk without source and with an unknown key",
             text: "apiVersion: dispo/v1\nkind: Template\nname: t\nkernel: /k\ndisks:\n  - target: xvda\n    size: 1\n",
             expected: [
-                "a.yaml:6:5: error: missing required key \"source\" in a disk",
-                "a.yaml:7:5: error: unknown key \"size\" in a disk",
+                "a.yaml:6:5: error: missing required key \"source\" in disks[0]",
+                "a.yaml:7:5: error: unknown key \"size\" in disks[0]",
             ]),
         Case(
             name: "disk target used twice",
             text: "apiVersion: dispo/v1\nkind: Template\nname: t\nkernel: /k\ndisks:\n"
                 + "  - { target: xvda, source: /a }\n  - { target: xvda, source: /b }\n",
-            expected: ["a.yaml:7:15: error: disk target \"xvda\" is used twice (first at line 6 column 15)"]),
+            expected: ["a.yaml:7:15: error: disks[1].target: disk target \"xvda\" is used twice (first at line 6 column 15)"]),
         Case(
             name: "preload on a named disposable",
             text: "apiVersion: dispo/v1\nkind: NamedDisposable\nname: n\ntemplate: default-dvm\npreload: { max: 1 }\n",
@@ -140,7 +140,16 @@ struct DecodingTests {
             expected: ["a.yaml:3:1: error: unknown key \"name\" in System: the System is a singleton and has no name"]),
         Case(
             name: "bad tag", text: dvmHeader + "tags: [work, \"bad tag\"]\n",
-            expected: ["a.yaml:5:14: error: tag \"bad tag\" may hold only letters, digits, '_' and '-'"]),
+            expected: ["a.yaml:5:14: error: tags[1]: tag \"bad tag\" may hold only letters, digits, '_' and '-'"]),
+        Case(
+            name: "a key that is not a string, in a nested mapping", text: dvmHeader + "preload: { [max]: 1 }\n",
+            expected: ["a.yaml:5:12: error: preload: keys must be plain strings, found a list"]),
+        Case(
+            name: "a key that is not a string, in a document", text: dvmHeader + "[memory]: 1\n",
+            expected: ["a.yaml:5:1: error: keys must be plain strings, found a list"]),
+        Case(
+            name: "reserved netvm", text: dvmHeader + "netvm: dom0\n",
+            expected: ["a.yaml:5:8: error: netvm: name \"dom0\" is reserved"]),
         Case(
             name: "tags not a list", text: dvmHeader + "tags: work\n",
             expected: ["a.yaml:5:7: error: tags must be a list, found work"]),
@@ -152,8 +161,8 @@ struct DecodingTests {
             text: dvmHeader + "vcpus: 0\nmemory: lots\n---\napiVersion: dispo/v1\nkind: Systm\n",
             expected: [
                 "a.yaml:5:8: error: vcpus must be between 1 and 128, found 0",
-                "a.yaml:6:9: error: \"lots\" is not a size: expected a number then a unit, like 512MiB or 1.5GiB",
-                "a.yaml:9:7: error: unknown kind \"Systm\"; did you mean \"System\"? "
+                "a.yaml:6:9: error: memory: \"lots\" is not a size: expected a number then a unit, like 512MiB or 1.5GiB",
+                "a.yaml:9:7: error: kind: unknown kind \"Systm\"; did you mean \"System\"? "
                     + "(kinds: Template, DisposableTemplate, NamedDisposable, System)",
             ]),
         Case(

@@ -81,7 +81,7 @@ struct ValidationTests {
             """
         #expect(rendered(load([("base.yaml", base), ("a.yaml", named)])) == [
             "a.yaml:5:8: error: netvm loop: sys-a -> sys-b -> sys-a",
-            "a.yaml:17:8: error: a disposable cannot be its own netvm",
+            "a.yaml:17:8: error: netvm: a disposable cannot be its own netvm",
         ])
     }
 

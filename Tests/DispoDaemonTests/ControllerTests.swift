@@ -1,3 +1,4 @@
+import DispoTestKit
 import DispoConfig
 import DispoDaemon
 import DispoEngine
@@ -10,10 +11,13 @@ import Testing
 struct ControllerTests {
     @Test func fillsTheQueueAndRecordsHistory() async throws {
         let world = ControllerWorld(config())
+        world.clock.stepWall(by: 86_400 * 365)  // the history's date is the wall clock's, not the monotonic one
         world.start()
         #expect(try await world.settle { try await world.queue("default-dvm").count == 2 })
         let settled = await world.settle(seconds: 10) { await world.controller.history.count == 1 }
         #expect(settled)
+        let at = try #require(await world.controller.history.first?.at)
+        #expect(at.hasPrefix("2028-01"), "\(at): a year after the monotonic clock's 2027-01-15")
         let status = try await world.controller.status()
         #expect(status.templates.first?.preload.ready == 2)
         #expect(status.config.observed == status.config.revision, "the reconciled config is recorded")

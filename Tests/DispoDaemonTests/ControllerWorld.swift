@@ -1,3 +1,4 @@
+import DispoTestKit
 import DispoConfig
 import DispoDaemon
 import DispoEngine
@@ -14,9 +15,10 @@ final class ControllerWorld: Sendable {
     let store: MemorySimStore
     let host: any DispoHost.Host
     let admin: SimAdmin
-    let config: ConfigText
+    let config: MemorySource
     let controller: Controller
     private let runTask = Mutex<Task<Void, Never>?>(nil)
+    private let firstLoadPending = Mutex(false)
 
     /// - Parameter sharing: another world whose host state and clock this one takes over (a restart).
     init(
@@ -28,41 +30,67 @@ final class ControllerWorld: Sendable {
         let simHost = SimHost(store: store, clock: clock)
         host = wrap?(simHost) ?? simHost
         admin = SimAdmin(store: store, clock: clock)
-        let config = ConfigText(yaml)
+        let config = MemorySource(yaml)
         self.config = config
         controller = Controller(
             host: host, clock: clock, random: SeededRandomSource(seed: seed),
             options: ControllerOptions(resync: 30, drainTimeout: 30),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            loadConfig: {
-                let text = config.text
-                return ConfigLoader(strictModes: false).load(sources: [("dispo.yaml", Array(text.utf8))])
-            })
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), source: config)
     }
 
     func start() {
         let controller = self.controller
         runTask.withLock { $0 = Task { await controller.run() } }
+        firstLoadPending.withLock { $0 = true }
     }
 
-    /// Edits the config and tells the controller, as the file watcher would.
+    /// After ``start()``, waits (in real time, up to 10 s, no virtual time passing) until the controller put its
+    /// first load in force or found it invalid: the load runs off the controller's actor, and on a busy machine
+    /// that hop must not cost the first pass the virtual seconds a test gives it.
+    private func awaitFirstLoad() async {
+        guard firstLoadPending.withLock({ $0 }) else { return }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let loaded = await controller.desired != nil
+            let refused = await !controller.configErrors.isEmpty
+            if loaded || refused { break }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        firstLoadPending.withLock { $0 = false }
+    }
+
+    /// Edits the config; the source cues the controller, as the file watcher would.
     func edit(_ yaml: String) {
-        config.text = yaml
-        controller.trigger(.configChanged)
+        config.edit(yaml)
     }
 
     /// Lets tasks run, then moves virtual time to the next deadline, until `condition` holds or
     /// `seconds` of virtual time pass. Returns whether the condition held.
     @discardableResult
     func settle(seconds: Double = 120, until condition: () async throws -> Bool) async rethrows -> Bool {
+        await awaitFirstLoad()
         let end = clock.now() + seconds
         while clock.now() <= end {
-            for _ in 0..<4 { try? await Task.sleep(for: .milliseconds(1)) }
+            await quiesce()
             if try await condition() { return true }
             let next = clock.nextDeadline ?? clock.now() + 0.1
             clock.advance(by: max(0.001, min(next, end + 0.001) - clock.now()))
         }
         return try await condition()
+    }
+
+    /// Waits (in real time, at most 2 s) until the controller's tasks look idle: the number of sleepers on the clock
+    /// and the controller's jobs stay the same for 5 ms, so that virtual time does not run ahead of work a loaded
+    /// machine is still doing.
+    private func quiesce() async {
+        var last = (-1, -1)
+        var stable = 0
+        for _ in 0..<400 where stable < 5 {
+            try? await Task.sleep(for: .milliseconds(1))
+            let now = (clock.sleeperCount, await controller.reconciler.inFlightCount)
+            stable = now == last ? stable + 1 : 0
+            last = now
+        }
     }
 
     /// Lets virtual time pass (stepping through deadlines).
@@ -119,18 +147,4 @@ func halfMade(_ snapshot: HostSnapshot) -> [String] {
         guard domain.isOwned, let stage = domain.metadata[MetadataKey.stage] else { return false }
         return stage == "creating" || stage == "starting" || stage == "requested"
     }.map(\.name)
-}
-
-/// The config text a test edits.
-final class ConfigText: Sendable {
-    private let value: Mutex<String>
-
-    init(_ text: String) {
-        value = Mutex(text)
-    }
-
-    var text: String {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
-    }
 }

@@ -1,3 +1,4 @@
+import DispoTestKit
 import DispoDaemon
 import Foundation
 import Logging

@@ -22,11 +22,12 @@ struct BrokerViewTests {
         let (world, reconciler, desired) = try await Self.filled()
         let queue = try await BrokerTests.queue(world)
         let counting = CountingHost(world.host)
-        let broker = Broker(host: counting, clock: world.clock, random: SeededRandomSource(seed: 3), reconciler: reconciler)
+        let broker = Broker(host: counting, clock: world.clock, random: SeededRandomSource(seed: 3), coordinator: reconciler.coordinator, strategy: .leaseOwner)
         let handout = try await broker.request(.defaultDispVM, source: nil, desired: desired)
         #expect(handout.preloaded && handout.name == queue.first)
         #expect(counting.snapshots == 0, "no snapshot on the hand-out path")
         #expect(counting.handOuts == 1)
+        await reconciler.coordinator.settle()
         let domain = try #require(try await world.snapshot().domain(named: handout.name))
         #expect(domain.power == .running && domain.metadata[MetadataKey.stage] == "used")
     }
@@ -35,7 +36,7 @@ struct BrokerViewTests {
         let (world, reconciler, desired) = try await Self.filled()
         let queue = try await BrokerTests.queue(world)
         try await world.host.destroy(queue[0])
-        let broker = Broker(host: world.host, clock: world.clock, random: SeededRandomSource(seed: 3), reconciler: reconciler)
+        let broker = Broker(host: world.host, clock: world.clock, random: SeededRandomSource(seed: 3), coordinator: reconciler.coordinator, strategy: .leaseOwner)
         let handout = try await broker.request(.defaultDispVM, source: nil, desired: desired)
         #expect(handout.preloaded && handout.name == queue[1])
     }
@@ -44,7 +45,7 @@ struct BrokerViewTests {
         let (world, reconciler, desired) = try await Self.filled()
         let queue = try await BrokerTests.queue(world)
         try await world.admin.unpauseBehindDispo(queue[0])
-        let broker = Broker(host: world.host, clock: world.clock, random: SeededRandomSource(seed: 3), reconciler: reconciler)
+        let broker = Broker(host: world.host, clock: world.clock, random: SeededRandomSource(seed: 3), coordinator: reconciler.coordinator, strategy: .leaseOwner)
         let handout = try await broker.request(.defaultDispVM, source: nil, desired: desired)
         #expect(handout.preloaded && handout.name == queue[1])
         let taken = try #require(try await world.snapshot().domain(named: queue[0]), "still there: someone uses it")
@@ -59,7 +60,7 @@ struct BrokerViewTests {
         _ = try await reconciler.plan(desired)  // no pass yet: no view
         _ = try await world.reconciler().converge(desired)  // another controller filled the queue
         let queue = try await BrokerTests.queue(world)
-        let broker = Broker(host: world.host, clock: world.clock, random: SeededRandomSource(seed: 3), reconciler: reconciler)
+        let broker = Broker(host: world.host, clock: world.clock, random: SeededRandomSource(seed: 3), coordinator: reconciler.coordinator, strategy: .leaseOwner)
         let handout = try await broker.request(.defaultDispVM, source: nil, desired: desired)
         #expect(handout.preloaded && handout.name == queue.first)
     }
@@ -68,10 +69,10 @@ struct BrokerViewTests {
         let (world, reconciler, desired) = try await Self.filled()
         let counting = CountingHost(world.host)
         let broker = Broker(host: counting, clock: world.clock, random: SeededRandomSource(seed: 3),
-            reconciler: reconciler, ownsQueues: true)
+            coordinator: reconciler.coordinator, strategy: .leaseOwner)
         let first = try await broker.request(.defaultDispVM, source: nil, desired: desired)
-        for _ in 0..<100 where await !reconciler.busyNames.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
-        #expect(await reconciler.busyNames.isEmpty, "the used record was written and the name let go")
+        await reconciler.coordinator.settle()
+        #expect(reconciler.coordinator.busy.isEmpty, "the used record was written and the name let go")
         let second = try await broker.request(.defaultDispVM, source: nil, desired: desired)
         #expect(first.name != second.name)
         #expect(counting.handOuts == 2, "the first one is not tried again from the view of before its hand-out")

@@ -1,3 +1,4 @@
+import DispoTestKit
 import DispoConfig
 import DispoEngine
 import DispoHost

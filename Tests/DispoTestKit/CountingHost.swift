@@ -6,11 +6,13 @@ import Synchronization
 /// everything to `base`.
 public final class CountingHost: Host {
     public let base: any Host
-    private let counts = Mutex((snapshots: 0, handOuts: [HandOutRequest](), claims: 0))
+    private let counts = Mutex((snapshots: 0, handOuts: [HandOutRequest](), claims: 0, domainReads: 0))
 
     public init(_ base: any Host) { self.base = base }
 
     public var snapshots: Int { counts.withLock { $0.snapshots } }
+    /// Narrow reads (``Host/domain(named:)``).
+    public var domainReads: Int { counts.withLock { $0.domainReads } }
     public var handOuts: Int { counts.withLock { $0.handOuts.count } }
     /// The hand-outs asked for, in order.
     public var handOutRequests: [HandOutRequest] { counts.withLock { $0.handOuts } }
@@ -23,7 +25,10 @@ public final class CountingHost: Host {
         counts.withLock { $0.snapshots += 1 }
         return try await base.snapshot()
     }
-    public func domain(named name: String) async throws(HostError) -> Domain? { try await base.domain(named: name) }
+    public func domain(named name: String) async throws(HostError) -> Domain? {
+        counts.withLock { $0.domainReads += 1 }
+        return try await base.domain(named: name)
+    }
     public func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
         counts.withLock { $0.handOuts.append(request) }
         return try await base.handOut(request)

@@ -1,8 +1,10 @@
+import BenchSources
 import DispoConfig
 import DispoDaemon
 import DispoEngine
 import DispoHost
 import DispoSim
+import DispoTestKit
 import Foundation
 import Logging
 import Synchronization
@@ -92,8 +94,7 @@ func run(max: Int, settings: Settings) async throws -> Result {
     let text = config(max: max, delay: settings.delay)
     let controller = Controller(
         host: host, clock: clock, random: SeededRandomSource(seed: 7), options: ControllerOptions(resync: 30),
-        logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() },
-        loadConfig: { ConfigLoader(strictModes: false).load(sources: [("c.yaml", Array(text.utf8))]) })
+        logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }, source: TextSource(text))
     let runner = Task { await controller.run() }
     // Let the queue fill before the first call, as Qubes' test does.
     let filledBy = clock.now() + 60

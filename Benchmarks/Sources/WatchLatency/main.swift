@@ -2,7 +2,6 @@ import DispoConfig
 import DispoDaemon
 import DispoHost
 import DispoSim
-import DispoWatch
 import Foundation
 import Logging
 import Synchronization
@@ -52,16 +51,25 @@ try Data(config(0).utf8).write(to: URL(fileURLWithPath: path))
 /// Times at which the controller started a pass by reloading the config.
 let reloads = Mutex<[ContinuousClock.Instant]>([])
 let clock = ContinuousClock()
+
+/// The directory source, noting when each load begins.
+struct NotingSource: ConfigSource {
+    let directory: DirectorySource
+
+    func load() async -> ConfigLoad {
+        reloads.withLock { $0.append(clock.now) }
+        return await directory.load()
+    }
+
+    func changes() -> AsyncStream<ConfigCue> { directory.changes() }
+}
+
 let host = SimHost(store: MemorySimStore(), clock: SystemClock())
+let source = DirectorySource(
+    directory: directory, loader: ConfigLoader(strictModes: false), debounce: .milliseconds(debounceMs))
 let controller = Controller(
     host: host, options: ControllerOptions(resync: 3600), logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() },
-    loadConfig: {
-        reloads.withLock { $0.append(clock.now) }
-        return ConfigLoader(strictModes: false).load(directory: directory)
-    })
-let watcher = ConfigWatcher(directory: directory, debounce: .milliseconds(debounceMs))
-let changes = watcher.changes()
-let feeder = Task { for await _ in changes { controller.trigger(.configChanged) } }
+    source: NotingSource(directory: source))
 let runner = Task { await controller.run() }
 try await Task.sleep(for: .milliseconds(500))
 
@@ -84,8 +92,6 @@ for index in 1...edits {
     try await Task.sleep(for: .milliseconds(50))
 }
 await controller.stop()
-watcher.stop()
-feeder.cancel()
 _ = await runner.value
 
 let sorted = latencies.sorted()

@@ -3,7 +3,6 @@ import DispoConfig
 import DispoDaemon
 import DispoEngine
 import DispoHost
-import DispoWatch
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -99,33 +98,21 @@ struct Watch: AsyncParsableCommand {
                 throw failure(error.description)
             }
         }
-        let watcher = ConfigWatcher(directory: directory, debounce: .milliseconds(Int64(debounceSeconds * 1000)))
-        let changes = watcher.changes()
+        let source = DirectorySource(directory: directory, debounce: .milliseconds(Int64(debounceSeconds * 1000)))
         var reconcile = ReconcileOptions.controller
         reconcile.parallel = parallel
         reconcile.plan = PlanOptions(restart: false, allowEmpty: allowEmpty)
         let controller = Controller(
             host: host, options: ControllerOptions(resync: resyncSeconds, drainTimeout: drainSeconds, reconcile: reconcile),
-            logger: logger, loadConfig: { ConfigLoader().load(directory: directory) })
+            logger: logger, source: source)
         logger.info("watching", metadata: ["config": "\(directory)", "host": "\(host.location)"])
-        let configChanges = AsyncStream<Void> { continuation in
-            let task = Task {
-                for await change in changes {
-                    logger.debug("config changed", metadata: ["events": "\(change.events)", "paths": "\(change.paths)"])
-                    continuation.yield()
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
         // Shut down in reverse order: the controller drains first while the API still answers (503 to new requests).
         var services: [any Service] = []
         if let socketPath {
             services.append(APIServer(path: socketPath, group: socketGroup, controller: controller, config: directory,
                 logger: logger))
         }
-        services.append(ControllerService(controller: controller, configChanges: configChanges,
-            hostEvents: host.events(), onStop: { watcher.stop() }))
+        services.append(ControllerService(controller: controller, hostEvents: host.events(), onStop: { source.stop() }))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

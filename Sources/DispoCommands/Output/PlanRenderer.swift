@@ -43,7 +43,7 @@ struct PlanRenderer {
         switch action.op {
         case .create, .start: symbol = terminal.paint("+", .green)
         case .destroy, .stop: symbol = terminal.paint("-", .red)
-        case .restart: symbol = terminal.paint("~", .yellow)
+        case .restart, .relabel: symbol = terminal.paint("~", .yellow)
         }
         let subject = "\(action.op.rawValue) \(action.role.rawValue) \(action.name ?? "(new)")"
         let padded = subject.count < 32 ? subject + String(repeating: " ", count: 32 - subject.count) : subject + " "

@@ -26,7 +26,7 @@ final class ProgressPrinter: Sendable {
         switch event {
         case .planned, .started:
             break
-        case .adopted(let name):
+        case .finished(let action, let name, _, _) where action.op == .relabel:
             StandardError.write("  ~ \(name): unpaused outside dispo; now a used disposable")
         case .finished(let action, let name, let seconds, let note):
             let extra = note.map { " (\($0))" } ?? ""
@@ -43,7 +43,7 @@ final class ProgressPrinter: Sendable {
         switch action.op {
         case .create, .start: return "+"
         case .destroy, .stop: return "-"
-        case .restart: return "~"
+        case .restart, .relabel: return "~"
         }
     }
 

@@ -28,12 +28,12 @@ enum DisposableDecoding {
         if let node = fields["preload"], let inner = reader.fields(node, keyPath: "preload") {
             inner.rejectUnknown(allowed: preloadKeys, in: "preload", reader: &reader)
             if let node = inner["max"] {
-                preload.max =
-                    reader.integer(node, keyPath: "preload.max", range: 0...DisposableTemplate.Preload.maxLimit) ?? 0
+                let range = 0...DisposableTemplate.Preload.maxLimit
+                preload.max = reader.integer(node, keyPath: inner.path("max"), range: range) ?? 0
             }
             if let node = inner["delay"] {
                 preload.delay =
-                    reader.interval(node, keyPath: "preload.delay", allowNegative: true)
+                    reader.interval(node, keyPath: inner.path("delay"), allowNegative: true)
                     ?? DisposableTemplate.Preload.defaultDelay
             }
         }
@@ -78,14 +78,15 @@ enum DisposableDecoding {
     private static func decodeTags(_ items: [Node], reader: inout Reader) -> [String] {
         var tags: [String] = []
         for (index, item) in items.enumerated() {
-            guard let tag = reader.string(item, keyPath: "tags[\(index)]") else { continue }
+            let keyPath = "tags[\(index)]"
+            guard let tag = reader.string(item, keyPath: keyPath) else { continue }
             let valid = !tag.isEmpty && tag.unicodeScalars.allSatisfy {
                 $0.isASCIILetter || $0.isASCIIDigit || $0 == "_" || $0 == "-"
             }
             if !valid {
-                reader.error("tag \"\(tag)\" may hold only letters, digits, '_' and '-'", at: item.mark)
+                reader.reject(item, keyPath: keyPath, "tag \"\(tag)\" may hold only letters, digits, '_' and '-'")
             } else if tags.contains(tag) {
-                reader.error("tag \"\(tag)\" is listed twice", at: item.mark)
+                reader.reject(item, keyPath: keyPath, "tag \"\(tag)\" is listed twice")
             } else {
                 tags.append(tag)
             }
@@ -98,17 +99,19 @@ enum DisposableDecoding {
         fields.rejectUnknown(allowed: readyKeys, in: "ready", reader: &reader)
         var timeout = Readiness.defaultTimeout
         if let node = fields["timeout"] {
-            timeout = reader.interval(node, keyPath: "ready.timeout", allowNegative: false, allowZero: false) ?? timeout
+            let keyPath = fields.path("timeout")
+            timeout = reader.interval(node, keyPath: keyPath, allowNegative: false, allowZero: false) ?? timeout
         }
         guard let keyNode = fields["xenstore"] else {
             reader.missing("xenstore", in: fields, what: "ready (the xenstore key the guest writes when ready)")
             return nil
         }
-        guard let key = reader.string(keyNode, keyPath: "ready.xenstore") else { return nil }
+        let keyPath = fields.path("xenstore")
+        guard let key = reader.string(keyNode, keyPath: keyPath) else { return nil }
         guard isXenstoreKey(key) else {
-            reader.error(
-                "ready.xenstore must be a key relative to the guest's xenstore tree, like data/ready; found \"\(key)\"",
-                at: keyNode.mark)
+            reader.reject(
+                keyNode, keyPath: keyPath,
+                "\(keyPath) must be a key relative to the guest's xenstore tree, like data/ready; found \"\(key)\"")
             return nil
         }
         return Readiness(xenstore: key, timeout: timeout)

@@ -6,7 +6,7 @@ struct DocumentDecoder {
 
     /// Decodes `document`; returns the object (nil if it cannot be identified) and its origin.
     static func decode(_ document: Node, reader: inout Reader) -> (DecodedObject, Origin)? {
-        guard let fields = reader.fields(document, keyPath: "a document") else { return nil }
+        guard let fields = reader.fields(document, keyPath: nil) else { return nil }
         checkAPIVersion(fields, reader: &reader)
         guard let kindNode = fields["kind"] else {
             reader.error(
@@ -17,9 +17,10 @@ struct DocumentDecoder {
         guard let kindText = reader.string(kindNode, keyPath: "kind") else { return nil }
         guard let kind = ObjectKind(rawValue: kindText) else {
             let kinds = ObjectKind.allCases.map(\.rawValue)
-            reader.error(
+            reader.reject(
+                kindNode, keyPath: "kind",
                 "unknown kind \"\(kindText)\"\(Suggestion.hint(for: kindText, in: kinds)) "
-                    + "(kinds: \(kinds.joined(separator: ", ")))", at: kindNode.mark)
+                    + "(kinds: \(kinds.joined(separator: ", ")))")
             return nil
         }
         let object: DecodedObject?
@@ -42,7 +43,9 @@ struct DocumentDecoder {
         }
         guard let version = reader.string(node, keyPath: "apiVersion") else { return }
         if version != ObjectKind.apiVersion {
-            reader.error("unsupported apiVersion \"\(version)\"; this dispo reads \(ObjectKind.apiVersion)", at: node.mark)
+            reader.reject(
+                node, keyPath: "apiVersion",
+                "unsupported version \"\(version)\"; this dispo reads \(ObjectKind.apiVersion)")
         }
     }
 

@@ -3,18 +3,31 @@ import DispoYAML
 /// The keys of one YAML mapping, in source order, for strict decoding (looked up linearly: they are few).
 struct Fields {
     let node: Node
+    /// Where the mapping sits in its object (`preload`, `disks[1]`); nil for the document itself.
+    let keyPath: String?
     private(set) var entries: [(key: String, keyMark: Mark, value: Node)] = []
 
-    init(_ node: Node, pairs: [Node.Pair], reader: inout Reader) {
+    init(_ node: Node, keyPath: String?, pairs: [Node.Pair], reader: inout Reader) {
         self.node = node
+        self.keyPath = keyPath
         entries.reserveCapacity(pairs.count)
         for pair in pairs {
             guard let key = pair.key.scalar, !pair.key.isNull else {
-                reader.error("keys must be plain strings, found \(pair.key.kindDescription)", at: pair.key.mark)
+                let message = "keys must be plain strings, found \(pair.key.kindDescription)"
+                if let keyPath {
+                    reader.reject(pair.key, keyPath: keyPath, message)
+                } else {
+                    reader.error(message, at: pair.key.mark)
+                }
                 continue
             }
             entries.append((key, pair.key.mark, pair.value))
         }
+    }
+
+    /// The key path of `key` in this mapping: `memory` in a document, `preload.delay` under `preload`.
+    func path(_ key: String) -> String {
+        keyPath.map { "\($0).\(key)" } ?? key
     }
 
     subscript(key: String) -> Node? {

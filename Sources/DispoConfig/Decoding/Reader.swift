@@ -13,18 +13,28 @@ struct Reader {
         diagnostics.append(Diagnostic(path: path, line: mark.line, column: mark.column, severity: .error, message: message))
     }
 
+    /// Reports the value of `node` as bad, at its position, naming its key path first (`memory: ...`; see
+    /// ``Diagnostic/message(_:about:)``). Every error about a value goes through here.
+    mutating func reject(_ node: Node, keyPath: String, _ message: String) {
+        error(Diagnostic.message(message, about: keyPath), at: node.mark)
+    }
+
     mutating func warning(_ message: String, at mark: Mark) {
         diagnostics.append(
             Diagnostic(path: path, line: mark.line, column: mark.column, severity: .warning, message: message))
     }
 
-    /// The mapping's fields, or nil (with an error) when `node` is not a mapping.
-    mutating func fields(_ node: Node, keyPath: String) -> Fields? {
+    /// The mapping's fields, or nil (with an error) when `node` is not a mapping; `keyPath` is nil for a document.
+    mutating func fields(_ node: Node, keyPath: String?) -> Fields? {
         guard case .mapping(let pairs) = node.content else {
-            error("\(keyPath) must be a mapping, found \(describe(node))", at: node.mark)
+            if let keyPath {
+                reject(node, keyPath: keyPath, "\(keyPath) must be a mapping, found \(describe(node))")
+            } else {
+                error("a document must be a mapping, found \(describe(node))", at: node.mark)
+            }
             return nil
         }
-        return Fields(node, pairs: pairs, reader: &self)
+        return Fields(node, keyPath: keyPath, pairs: pairs, reader: &self)
     }
 
     /// Reports a required key that is missing.
@@ -35,7 +45,7 @@ struct Reader {
     /// Any non-null scalar, as text.
     mutating func string(_ node: Node, keyPath: String) -> String? {
         guard case .scalar(let text, _) = node.content, !node.isNull else {
-            error("\(keyPath) must be a string, found \(describe(node))", at: node.mark)
+            reject(node, keyPath: keyPath, "\(keyPath) must be a string, found \(describe(node))")
             return nil
         }
         return text
@@ -45,7 +55,7 @@ struct Reader {
     mutating func name(_ node: Node, keyPath: String) -> String? {
         guard let text = string(node, keyPath: keyPath) else { return nil }
         if let problem = Names.problem(with: text) {
-            error(problem, at: node.mark)
+            reject(node, keyPath: keyPath, problem)
             return nil
         }
         return text
@@ -55,7 +65,7 @@ struct Reader {
     mutating func absolutePath(_ node: Node, keyPath: String) -> String? {
         guard let text = string(node, keyPath: keyPath) else { return nil }
         guard text.hasPrefix("/") else {
-            error("\(keyPath) must be an absolute path, found \"\(text)\"", at: node.mark)
+            reject(node, keyPath: keyPath, "\(keyPath) must be an absolute path, found \"\(text)\"")
             return nil
         }
         return text
@@ -67,9 +77,10 @@ struct Reader {
         guard let text = string(node, keyPath: keyPath) else { return nil }
         if let value = T(rawValue: text) { return value }
         let options = T.allCases.map(\.rawValue)
-        error(
+        reject(
+            node, keyPath: keyPath,
             "\(keyPath) must be one of \(options.joined(separator: ", ")), found \"\(text)\""
-                + Suggestion.hint(for: text, in: options), at: node.mark)
+                + Suggestion.hint(for: text, in: options))
         return nil
     }
 
@@ -78,11 +89,13 @@ struct Reader {
         guard case .scalar(let text, .plain) = node.content, node.tag == nil || node.tag == Tag.int,
             let value = Self.plainInteger(text)
         else {
-            error("\(keyPath) must be an integer, found \(describe(node))", at: node.mark)
+            reject(node, keyPath: keyPath, "\(keyPath) must be an integer, found \(describe(node))")
             return nil
         }
         guard range.contains(value) else {
-            error("\(keyPath) must be between \(range.lowerBound) and \(range.upperBound), found \(value)", at: node.mark)
+            reject(
+                node, keyPath: keyPath,
+                "\(keyPath) must be between \(range.lowerBound) and \(range.upperBound), found \(value)")
             return nil
         }
         return value
@@ -91,7 +104,9 @@ struct Reader {
     /// A size: a plain integer of MiB or a string with a unit.
     mutating func size(_ node: Node, keyPath: String, allowZero: Bool) -> Size? {
         guard case .scalar(let text, let style) = node.content, !node.isNull else {
-            error("\(keyPath) must be a size like 400 (MiB) or \"1.5GiB\", found \(describe(node))", at: node.mark)
+            reject(
+                node, keyPath: keyPath,
+                "\(keyPath) must be a size like 400 (MiB) or \"1.5GiB\", found \(describe(node))")
             return nil
         }
         let parsed: Result<Size, ValueError>
@@ -106,12 +121,12 @@ struct Reader {
         switch parsed {
         case .success(let size):
             if !allowZero, size.kibibytes == 0 {
-                error("\(keyPath) must be greater than zero", at: node.mark)
+                reject(node, keyPath: keyPath, "\(keyPath) must be greater than zero")
                 return nil
             }
             return size
         case .failure(let problem):
-            error(problem.message, at: node.mark)
+            reject(node, keyPath: keyPath, problem.message)
             return nil
         }
     }
@@ -119,22 +134,23 @@ struct Reader {
     /// A duration: a plain number of seconds or a string with a unit.
     mutating func interval(_ node: Node, keyPath: String, allowNegative: Bool, allowZero: Bool = true) -> Interval? {
         guard case .scalar(let text, let style) = node.content, !node.isNull else {
-            error("\(keyPath) must be a duration like 3s or 500ms, found \(describe(node))", at: node.mark)
+            reject(node, keyPath: keyPath, "\(keyPath) must be a duration like 3s or 500ms, found \(describe(node))")
             return nil
         }
         switch Interval.parse(text, unitRequired: style != .plain) {
         case .success(let interval):
             if interval.isNegative, !allowNegative {
-                error("\(keyPath) cannot be negative (only preload.delay may be), found \(text)", at: node.mark)
+                reject(
+                    node, keyPath: keyPath, "\(keyPath) cannot be negative (only preload.delay may be), found \(text)")
                 return nil
             }
             if !allowZero, interval.milliseconds == 0 {
-                error("\(keyPath) must be greater than zero", at: node.mark)
+                reject(node, keyPath: keyPath, "\(keyPath) must be greater than zero")
                 return nil
             }
             return interval
         case .failure(let problem):
-            error(problem.message, at: node.mark)
+            reject(node, keyPath: keyPath, problem.message)
             return nil
         }
     }
@@ -142,7 +158,7 @@ struct Reader {
     /// A list, or nil (with an error).
     mutating func list(_ node: Node, keyPath: String) -> [Node]? {
         guard case .sequence(let items) = node.content else {
-            error("\(keyPath) must be a list, found \(describe(node))", at: node.mark)
+            reject(node, keyPath: keyPath, "\(keyPath) must be a list, found \(describe(node))")
             return nil
         }
         return items

@@ -20,11 +20,11 @@ enum SystemDecoding {
                 hints: ["delay": "delay is set per DisposableTemplate, under its preload"], reader: &reader)
             if let node = inner["max"] {
                 system.preload.max = reader.integer(
-                    node, keyPath: "preload.max", range: 0...DisposableTemplate.Preload.maxLimit)
+                    node, keyPath: inner.path("max"), range: 0...DisposableTemplate.Preload.maxLimit)
             }
             if let node = inner["threshold"] {
                 system.preload.threshold =
-                    reader.size(node, keyPath: "preload.threshold", allowZero: true) ?? system.preload.threshold
+                    reader.size(node, keyPath: inner.path("threshold"), allowZero: true) ?? system.preload.threshold
             }
         }
         return system

@@ -39,34 +39,35 @@ enum TemplateDecoding {
         for (index, item) in items.enumerated() {
             let keyPath = "disks[\(index)]"
             guard let fields = reader.fields(item, keyPath: keyPath) else { continue }
-            fields.rejectUnknown(allowed: diskKeys, in: "a disk", reader: &reader)
+            fields.rejectUnknown(allowed: diskKeys, in: keyPath, reader: &reader)
             var target: String?
             if let node = fields["target"] {
-                target = reader.string(node, keyPath: "\(keyPath).target")
+                let targetPath = fields.path("target")
+                target = reader.string(node, keyPath: targetPath)
                 if let value = target, !isDiskTarget(value) {
-                    reader.error(
-                        "\(keyPath).target must name a virtual disk like xvda, xvdb or sda, found \"\(value)\"",
-                        at: node.mark)
+                    reader.reject(
+                        node, keyPath: targetPath,
+                        "\(targetPath) must name a virtual disk like xvda, xvdb or sda, found \"\(value)\"")
                     target = nil
                 } else if let value = target, let first = targets[value] {
-                    reader.error(
-                        "disk target \"\(value)\" is used twice (first at line \(first.line) column \(first.column))",
-                        at: node.mark)
+                    reader.reject(
+                        node, keyPath: targetPath,
+                        "disk target \"\(value)\" is used twice (first at line \(first.line) column \(first.column))")
                 } else if let value = target {
                     targets[value] = node.mark
                 }
             } else {
-                reader.missing("target", in: fields, what: "a disk")
+                reader.missing("target", in: fields, what: keyPath)
             }
             var source: String?
             if let node = fields["source"] {
-                source = reader.absolutePath(node, keyPath: "\(keyPath).source")
+                source = reader.absolutePath(node, keyPath: fields.path("source"))
             } else {
-                reader.missing("source", in: fields, what: "a disk")
+                reader.missing("source", in: fields, what: keyPath)
             }
             var mode = Template.Disk.Mode.ro
             if let node = fields["mode"] {
-                mode = reader.choice(node, keyPath: "\(keyPath).mode", as: Template.Disk.Mode.self) ?? .ro
+                mode = reader.choice(node, keyPath: fields.path("mode"), as: Template.Disk.Mode.self) ?? .ro
             }
             if let target, let source { disks.append(Template.Disk(target: target, source: source, mode: mode)) }
         }

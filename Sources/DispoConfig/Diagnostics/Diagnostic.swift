@@ -32,6 +32,20 @@ public struct Diagnostic: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 }
 
+extension Diagnostic {
+    /// `message` led by the key path of the value it is about (`memory: unknown size unit ...`), unless it
+    /// already starts with that key path (`memory must be greater than zero` is left as it is).
+    ///
+    /// A key path is the value's place in its object: keys joined with `.`, list items by index from 0
+    /// (`memory`, `preload.delay`, `ready.timeout`, `disks[1].mode`, `tags[0]`), as ``Origin/mark(of:)`` reads it.
+    static func message(_ message: String, about keyPath: String) -> String {
+        if message.hasPrefix(keyPath), let next = message.dropFirst(keyPath.count).first, next == " " || next == ":" {
+            return message
+        }
+        return "\(keyPath): \(message)"
+    }
+}
+
 extension Array where Element == Diagnostic {
     public var errorCount: Int { count(where: { $0.severity == .error }) }
     public var warningCount: Int { count(where: { $0.severity == .warning }) }

@@ -2,11 +2,15 @@ public import DispoYAML
 
 /// Loads a config directory into a ``DesiredState``, collecting every diagnostic.
 public struct ConfigLoader: Sendable {
-    public var limits: ParseLimits
+    package var limits: ParseLimits
     /// Refuse files and directories writable by others or owned by another user (default: when running as root).
     public var strictModes: Bool
 
-    public init(limits: ParseLimits = .standard, strictModes: Bool? = nil) {
+    public init(strictModes: Bool? = nil) {
+        self.init(limits: .standard, strictModes: strictModes)
+    }
+
+    package init(limits: ParseLimits, strictModes: Bool? = nil) {
         self.limits = limits
         self.strictModes = strictModes ?? (FileSystem.effectiveUser == 0)
     }

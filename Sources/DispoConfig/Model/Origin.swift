@@ -1,23 +1,23 @@
-public import DispoYAML
+package import DispoYAML
 
 /// Where an object was declared: its file (relative to the config directory) and its document.
 ///
 /// The document is kept so the position of any value can be found when a message needs it.
 public struct Origin: Sendable, Hashable {
     public var path: String
-    public var document: Node
+    package var document: Node
 
-    public init(path: String, document: Node) {
+    package init(path: String, document: Node) {
         self.path = path
         self.document = document
     }
 
     /// The position of the document.
-    public var mark: Mark { document.mark }
+    package var mark: Mark { document.mark }
 
     /// The position of a value by key path (`memory`, `preload.max`, `disks[0].source`), or of the
     /// object when the key was not written.
-    public func mark(of keyPath: String) -> Mark {
+    package func mark(of keyPath: String) -> Mark {
         var node = document
         for component in keyPath.split(separator: ".") {
             var name = Substring(component)

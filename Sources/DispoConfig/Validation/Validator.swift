@@ -13,7 +13,8 @@ struct Validator {
             let key = object.key
             if let first = state.origins[key] {
                 let what = key.kind == .system ? "a second System (at most one is allowed)" : "duplicate \(key)"
-                error("\(what); first declared at \(first.location(of: "name"))", origin, "name")
+                let message = "\(what); first declared at \(first.location(of: "name"))"
+                add(.error, message, at: origin.mark(of: "name"), origin)
                 continue
             }
             state.origins[key] = origin
@@ -126,16 +127,16 @@ struct Validator {
         }
     }
 
+    /// An error about the value of `field` (a key path): at the value, naming the key first.
     private mutating func error(_ message: String, _ origin: Origin, _ field: String) {
-        add(.error, message, origin, field)
+        add(.error, Diagnostic.message(message, about: field), at: origin.mark(of: field), origin)
     }
 
     private mutating func warning(_ message: String, _ origin: Origin, _ field: String) {
-        add(.warning, message, origin, field)
+        add(.warning, Diagnostic.message(message, about: field), at: origin.mark(of: field), origin)
     }
 
-    private mutating func add(_ severity: Diagnostic.Severity, _ message: String, _ origin: Origin, _ field: String) {
-        let mark = origin.mark(of: field)
+    private mutating func add(_ severity: Diagnostic.Severity, _ message: String, at mark: Mark, _ origin: Origin) {
         diagnostics.append(
             Diagnostic(path: origin.path, line: mark.line, column: mark.column, severity: severity, message: message))
     }

@@ -26,7 +26,11 @@ final class Activity: Sendable {
         switch event {
         case .planned:
             break
-        case .adopted(let name):
+        case .started(let action, _) where action.op == .relabel:
+            break
+        case .finished(let action, let name, _, _) where action.op == .relabel:
+            totals.withLock { $0.finished += 1 }
+            metrics.recordAction(action.op.rawValue, ok: true)
             logger.notice("preload unpaused outside dispo; counted as used", metadata: ["object": "\(name)"])
             events.append(ControllerEvent(.adopted, object: name))
         case .started(let action, let name):

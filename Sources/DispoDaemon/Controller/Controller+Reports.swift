@@ -28,7 +28,7 @@ extension Controller {
     }
 
     /// A fresh plan (what `diff` would show against the running controller's config).
-    public func currentPlan() async throws(HostError) -> Plan {
+    package func currentPlan() async throws(HostError) -> Plan {
         try await reconciler.plan(desired ?? .init())
     }
 }

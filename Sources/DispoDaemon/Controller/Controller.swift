@@ -10,17 +10,21 @@ import Synchronization
 public actor Controller {
     let host: any Host
     let clock: any HostClock
-    let loadConfig: @Sendable () -> ConfigLoader.Result
+    /// Where the config comes from; loads run off this actor.
+    let source: any ConfigSource
     let options: ControllerOptions
     let logger: Logger
-    let reconciler: Reconciler
-    /// Hands disposables out; once the controller holds the ``ControllerLease`` it owns the queues (no claim).
-    private(set) var broker: Broker
+    package let reconciler: Reconciler
+    /// How its broker hands out: ``Broker/Strategy/leaseOwner`` once the ``ControllerLease`` is written.
+    private var strategy = Broker.Strategy.standalone
     let random: any RandomSource
     nonisolated let activity: Activity
     private let wakeStream: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
     private let flags = Mutex(Flags())
+    /// Reloads begun, and the number of the newest one installed: a load that ends after a newer one is dropped.
+    private var loadsBegun = 0
+    private var newestInstalled = 0
 
     /// The config in force: the last one that loaded without errors.
     public private(set) var desired: DesiredState?
@@ -40,6 +44,11 @@ public actor Controller {
     private var deferredSince: Double?
     static let passDeferral = 0.25
 
+    /// Hands disposables out, sharing the reconciler's coordinator.
+    var broker: Broker {
+        Broker(host: host, clock: clock, random: random, coordinator: reconciler.coordinator, strategy: strategy)
+    }
+
     /// True once a graceful stop began: new requests are refused (503).
     public var isStopping: Bool { stopping }
 
@@ -50,26 +59,28 @@ public actor Controller {
 
     /// Work since the controller was last idle, for the history.
     struct Cycle {
+        /// Monotonic, for its length.
         var startedAt: Double
+        /// Wall clock, for the history.
+        var startedWall: Double
         var finishedBefore: Int
         var failedBefore: Int
     }
 
     public init(
         host: any Host, clock: any HostClock = SystemClock(), random: any RandomSource = SystemRandomSource(),
-        options: ControllerOptions = .init(), logger: Logger, loadConfig: @escaping @Sendable () -> ConfigLoader.Result
+        options: ControllerOptions = .init(), logger: Logger, source: any ConfigSource
     ) {
         self.host = host
         self.clock = clock
         self.options = options
         self.logger = logger
-        self.loadConfig = loadConfig
+        self.source = source
         let activity = Activity(logger: logger)
         self.activity = activity
         let reconciler = Reconciler(host: host, clock: clock, random: random, options: options.reconcile,
             onEvent: { event in activity.record(event, logger: logger) })
         self.reconciler = reconciler
-        self.broker = Broker(host: host, clock: clock, random: random, reconciler: reconciler)
         self.random = random
         (wakeStream, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -91,6 +102,7 @@ public actor Controller {
         await takeLease()
         await restoreHistory()
         trigger(.timer)
+        let cues = followConfigCues()
         let resync = Task { [clock, options] in
             while !Task.isCancelled {
                 do { try await clock.sleep(seconds: options.resync) } catch { return }
@@ -102,11 +114,14 @@ public actor Controller {
             await pass()
         }
         resync.cancel()
+        cues.cancel()
         wakeTask?.cancel()
         let left = await reconciler.drain(within: options.drainTimeout)
         if left > 0 {
             logger.warning("stopping with jobs still running", metadata: ["jobs": .stringConvertible(left)])
         }
+        // Hand-outs answered already still write their used record: a stop never drops one.
+        await reconciler.coordinator.settle()
         await dropLease()
         activity.events.finish()
         logger.info("controller stopped", metadata: ["passes": .stringConvertible(passes)])
@@ -117,7 +132,7 @@ public actor Controller {
     private func takeLease() async {
         do {
             try await host.updateHostMetadata([HostMetadataKey.controller: ControllerLease.mine])
-            broker = Broker(host: host, clock: clock, random: random, reconciler: reconciler, ownsQueues: true)
+            strategy = .leaseOwner
         } catch {
             logger.warning("cannot record this controller in the host metadata; every hand-out claims first",
                 metadata: ["error": "\(error)"])
@@ -142,13 +157,13 @@ public actor Controller {
     }
 
     /// What the controller does from now on (and the kept events after `since`), for `GET /v1/events`.
-    public nonisolated func events(since: Int? = nil) -> AsyncStream<ControllerEvent> {
+    package nonisolated func events(since: Int? = nil) -> AsyncStream<ControllerEvent> {
         activity.events.subscribe(since: since)
     }
 
     /// The kept events after `since`, waiting up to `timeout` for one (the long poll of `GET /v1/events?wait=`),
     /// and the number of the newest event.
-    public nonisolated func events(after since: Int, waiting timeout: Duration) async -> (events: [ControllerEvent], last: Int) {
+    package nonisolated func events(after since: Int, waiting timeout: Duration) async -> (events: [ControllerEvent], last: Int) {
         let events = await activity.events.events(after: since, waiting: timeout)
         return (events, events.last?.seq ?? activity.events.last)
     }
@@ -170,6 +185,13 @@ public actor Controller {
 
     /// One pass: reload if asked, plan, start what may start, schedule the next wake-up.
     func pass() async {
+        // Reload first: hand-outs go on while the source loads, and the deferral below then sees them.
+        let (reload, reset) = flags.withLock { flags -> (Bool, Bool) in
+            defer { flags = Flags(reload: false, resetBackoff: false) }
+            return (flags.reload, flags.resetBackoff)
+        }
+        if reload { await reloadConfig() }
+        if reset { await reconciler.resetBackoff() }
         if handOuts > 0 {
             let since = deferredSince ?? clock.now()
             deferredSince = since
@@ -179,12 +201,6 @@ public actor Controller {
             }
         }
         deferredSince = nil
-        let (reload, reset) = flags.withLock { flags -> (Bool, Bool) in
-            defer { flags = Flags(reload: false, resetBackoff: false) }
-            return (flags.reload, flags.resetBackoff)
-        }
-        if reload { await reloadConfig() }
-        if reset { await reconciler.resetBackoff() }
         guard let desired else { return }
         passes += 1
         let result: LaunchResult
@@ -197,36 +213,53 @@ public actor Controller {
         }
         lastPlan = result.plan
         await trackCycle(result)
-        if let view = await reconciler.lastView {
+        if let view = reconciler.coordinator.lastView {
             activity.metrics.update(from: await report(snapshot: view.snapshot, revisions: view.revisions))
         }
         if let wake = await reconciler.nextWake(result.plan) { schedule(at: wake) }
     }
 
-    private func reloadConfig() async {
-        let result = loadConfig()
-        if result.isValid {
+    /// Loads through the source off this actor, then installs the outcome, unless a reload begun later was
+    /// installed meanwhile. Every change to the controller's state happens before the one await at the end, so
+    /// two reloads never interleave their installs.
+    func reloadConfig() async {
+        loadsBegun += 1
+        let number = loadsBegun
+        let reload = await Self.load(from: source, over: desired, baseDigest: configDigest)
+        let load = reload.load
+        guard number > newestInstalled else {
+            logger.debug("dropping a config load that ended after a newer one",
+                metadata: ["revision": "\(load.revision)"])
+            return
+        }
+        newestInstalled = number
+        if load.isValid {
             if !configErrors.isEmpty {
-                logger.notice("config valid again", metadata: ["objects": .stringConvertible(result.state.count)])
+                logger.notice("config valid again", metadata: ["objects": .stringConvertible(load.state.count)])
                 activity.events.append(ControllerEvent(.configValidAgain))
             }
-            let digest = Digest.config(result.state)
-            if digest != configDigest {
-                logger.info("config loaded", metadata: [
-                    "objects": .stringConvertible(result.state.count), "revision": "\(digest)",
-                ])
-                var event = ConfigChanges(from: desired, to: result.state).event
+            let digest = load.digest
+            let changed = digest != configDigest
+            if changed {
+                var metadata: Logger.Metadata = [
+                    "objects": .stringConvertible(load.state.count), "revision": "\(digest)",
+                ]
+                if load.revision != digest { metadata["source_revision"] = "\(load.revision)" }
+                logger.info("config loaded", metadata: metadata)
+                let changes = reload.baseDigest == configDigest ? reload.changes : nil
+                var event = (changes ?? ConfigChanges(from: desired, to: load.state)).event
                 event.revision = digest
-                event.objects = result.state.count
+                event.objects = load.state.count
                 activity.events.append(event)
-                if configDigest != nil { await reconciler.resetBackoff() }
             }
-            for warning in result.diagnostics { logger.warning("\(warning.description)") }
-            desired = result.state
+            for warning in load.diagnostics { logger.warning("\(warning.description)") }
+            let first = configDigest == nil
+            desired = load.state
             configDigest = digest
             configErrors = []
+            if changed && !first { await reconciler.resetBackoff() }
         } else {
-            configErrors = result.diagnostics.filter { $0.severity == .error }
+            configErrors = load.diagnostics.filter { $0.severity == .error }
             let kept = desired == nil ? "no config is in force yet" : "keeping the last good config"
             logger.error("config has errors; \(kept)", metadata: ["errors": .stringConvertible(configErrors.count)])
             for error in configErrors { logger.error("\(error.description)") }
@@ -241,13 +274,13 @@ public actor Controller {
     private func trackCycle(_ result: LaunchResult) async {
         let (finished, failed) = activity.counts
         if result.started > 0 || result.inFlight > 0 {
-            if cycle == nil { cycle = Cycle(startedAt: clock.now(), finishedBefore: finished, failedBefore: failed) }
+            if cycle == nil { cycle = Cycle(startedAt: clock.now(), startedWall: clock.wallNow(), finishedBefore: finished, failedBefore: failed) }
             return
         }
         if let open = cycle {
             cycle = nil
             let entry = StatusReport.HistoryEntry(
-                at: ISOTime.format(open.startedAt), seconds: ((clock.now() - open.startedAt) * 1000).rounded() / 1000,
+                at: ISOTime.format(open.startedWall), seconds: ((clock.now() - open.startedAt) * 1000).rounded() / 1000,
                 actions: finished - open.finishedBefore + failed - open.failedBefore, errors: failed - open.failedBefore)
             history.append(entry)
             if history.count > HistoryRecord.limit { history.removeFirst(history.count - HistoryRecord.limit) }

@@ -2,9 +2,9 @@ public import Foundation
 
 /// One thing the controller did, as `GET /v1/events` streams it (one JSON object per line) and `dispo events`
 /// prints it. `seq` grows by one per event; fields that do not apply are absent.
-public struct ControllerEvent: Sendable, Codable, Equatable {
+package struct ControllerEvent: Sendable, Codable, Equatable {
     /// What happened.
-    public enum Kind: String, Sendable, Codable, CaseIterable {
+    package enum Kind: String, Sendable, Codable, CaseIterable {
         /// A disposable was handed out (`object`, `template`, `preloaded`, `seconds`).
         case handedOut = "handed-out"
         /// An unnamed disposable was released (`object`).
@@ -27,35 +27,35 @@ public struct ControllerEvent: Sendable, Codable, Equatable {
         case reconciled
     }
 
-    public var seq: Int = 0
+    package var seq: Int = 0
     /// RFC 3339, UTC.
-    public var at: String = ""
-    public var type: Kind
-    public var object: String?
-    public var template: String?
-    public var action: String?
-    public var role: String?
-    public var reason: String?
-    public var seconds: Double?
-    public var preloaded: Bool?
-    public var error: String?
-    public var detail: String?
-    public var revision: String?
-    public var objects: Int?
-    public var actions: Int?
-    public var errors: Int?
-    public var added: [String]?
-    public var removed: [String]?
-    public var changed: [String]?
+    package var at: String = ""
+    package var type: Kind
+    package var object: String?
+    package var template: String?
+    package var action: String?
+    package var role: String?
+    package var reason: String?
+    package var seconds: Double?
+    package var preloaded: Bool?
+    package var error: String?
+    package var detail: String?
+    package var revision: String?
+    package var objects: Int?
+    package var actions: Int?
+    package var errors: Int?
+    package var added: [String]?
+    package var removed: [String]?
+    package var changed: [String]?
 
-    public init(_ type: Kind, object: String? = nil, template: String? = nil) {
+    package init(_ type: Kind, object: String? = nil, template: String? = nil) {
         self.type = type
         self.object = object
         self.template = template
     }
 
     /// `handed-out disp12 template=default-dvm preloaded=true seconds=0.004`: one line for people.
-    public var line: String {
+    package var line: String {
         var fields: [String] = []
         func add(_ key: String, _ value: (any CustomStringConvertible)?) {
             if let value { fields.append("\(key)=\(value)") }
@@ -82,7 +82,7 @@ public struct ControllerEvent: Sendable, Codable, Equatable {
 
 /// The answer of the long poll `GET /v1/events?since=N&wait=S`: the kept events after N (waiting up to S seconds
 /// for one), and the number of the newest event, to ask with next. Without `since`: no events, just `last`.
-public struct EventPage: Sendable, Codable, Equatable {
-    public var events: [ControllerEvent]
-    public var last: Int
+package struct EventPage: Sendable, Codable, Equatable {
+    package var events: [ControllerEvent]
+    package var last: Int
 }

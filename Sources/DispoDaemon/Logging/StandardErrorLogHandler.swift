@@ -3,21 +3,21 @@ public import Logging
 
 /// Writes log lines to stderr: readable text (with a timestamp on a terminal), journald-friendly text with
 /// `<N>` priority prefixes under systemd, or JSON lines for `--log-format json`.
-public struct StandardErrorLogHandler: LogHandler {
-    public enum Format: String, Sendable, CaseIterable {
+package struct StandardErrorLogHandler: LogHandler {
+    package enum Format: String, Sendable, CaseIterable {
         case text, json
     }
 
-    public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
+    package var logLevel: Logger.Level
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
     let label: String
     let format: Format
     /// Under systemd (`$JOURNAL_STREAM` set), text lines start with `<N>` and carry no timestamp.
     let journal: Bool
     let sink: @Sendable (String) -> Void
 
-    public init(
+    package init(
         label: String, format: Format, level: Logger.Level = .info, journal: Bool = StandardErrorLogHandler.underSystemd,
         sink: @escaping @Sendable (String) -> Void = StandardErrorLogHandler.writeToStandardError
     ) {
@@ -28,18 +28,18 @@ public struct StandardErrorLogHandler: LogHandler {
         self.sink = sink
     }
 
-    public static var underSystemd: Bool { ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil }
+    package static var underSystemd: Bool { ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil }
 
-    public static let writeToStandardError: @Sendable (String) -> Void = { line in
+    package static let writeToStandardError: @Sendable (String) -> Void = { line in
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }

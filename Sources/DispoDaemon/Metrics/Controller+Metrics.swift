@@ -1,5 +1,5 @@
 /// The metrics a controller records (actions, hand-outs) and `GET /metrics` serves.
 extension Controller {
     /// This controller's metrics registry and recorders.
-    public nonisolated var metrics: DispoMetrics { activity.metrics }
+    package nonisolated var metrics: DispoMetrics { activity.metrics }
 }

@@ -9,16 +9,16 @@ import Synchronization
 /// has its own registry. Names follow DESIGN.md: `dispo_preload_ready{template}`, `dispo_preload_target{template}`,
 /// `dispo_request_seconds{source}`, `dispo_reconcile_seconds`, `dispo_actions_total{action,result}`,
 /// `dispo_config_errors`.
-public final class DispoMetrics: Sendable {
+package final class DispoMetrics: Sendable {
     /// Bucket bounds of `dispo_request_seconds`: 1 ms (a preload hand-out) to 60 s (a slow cold start).
-    public static let requestBuckets: [Double] = [
+    package static let requestBuckets: [Double] = [
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60,
     ]
     /// Bucket bounds of `dispo_reconcile_seconds`: a stretch of work from 10 ms to 10 minutes.
-    public static let reconcileBuckets: [Double] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]
+    package static let reconcileBuckets: [Double] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]
 
     /// The registry `GET /metrics` renders.
-    public let registry: PrometheusCollectorRegistry
+    package let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let state: Mutex<State>
 
@@ -35,7 +35,7 @@ public final class DispoMetrics: Sendable {
     }
 
     /// - Parameter registry: where the metrics live; a fresh one by default.
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.valueHistogramBuckets = [
@@ -58,7 +58,7 @@ public final class DispoMetrics: Sendable {
 
     /// Sets the preload gauges and the config error count from a status report, and records the reconcile
     /// history entries not seen before. Templates that left the config lose their series.
-    public func update(from report: StatusReport) {
+    package func update(from report: StatusReport) {
         let factory = self.factory
         state.withLock { state in
             let names = Set(report.templates.map(\.name))
@@ -87,12 +87,12 @@ public final class DispoMetrics: Sendable {
     }
 
     /// Records one hand-out in `dispo_request_seconds{source="preload"|"cold"}`.
-    public func recordRequest(_ handout: Handout) {
+    package func recordRequest(_ handout: Handout) {
         state.withLock { $0.requests[handout.preloaded ? "preload" : "cold"]?.record(handout.seconds) }
     }
 
     /// Counts a finished (`ok: true`) or failed action in `dispo_actions_total{action,result}`.
-    public func recordAction(_ action: String, ok: Bool) {
+    package func recordAction(_ action: String, ok: Bool) {
         let result = ok ? "ok" : "error"
         let factory = self.factory
         state.withLock { state in
@@ -107,12 +107,12 @@ public final class DispoMetrics: Sendable {
     }
 
     /// Records the length of one stretch of reconcile work in `dispo_reconcile_seconds`.
-    public func recordReconcile(seconds: Double) {
+    package func recordReconcile(seconds: Double) {
         state.withLock { $0.reconcile.record(seconds) }
     }
 
     /// The Prometheus text exposition format (version 0.0.4).
-    public func exposition() -> String {
+    package func exposition() -> String {
         registry.emitToString()
     }
 

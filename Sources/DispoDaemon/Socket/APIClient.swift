@@ -47,7 +47,7 @@ public enum APIClient {
 
     /// Who answers on `path` (`GET /v1/ping`): nil when nothing does (no socket, or one left by a daemon that is
     /// gone); a ``Refusal`` when something answers that is not a dispo daemon of this version.
-    public static func identity(_ path: String) async throws(Refusal) -> DaemonIdentity? {
+    package static func identity(_ path: String) async throws(Refusal) -> DaemonIdentity? {
         guard isServing(path) else { return nil }
         let reply: Reply
         do {
@@ -108,7 +108,7 @@ public enum APIClient {
     /// The events of the daemon on `path` through the long poll of `GET /v1/events?since=N&wait=S`: every kept
     /// event after `since` (nil: only new ones), then each new one as it happens. Ends when the daemon stops (it
     /// answers 503 or goes away after having answered); throws when it never answers or refuses.
-    public static func events(since: Int?, socket path: String) -> AsyncThrowingStream<ControllerEvent, any Error> {
+    package static func events(since: Int?, socket path: String) -> AsyncThrowingStream<ControllerEvent, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 var next = since

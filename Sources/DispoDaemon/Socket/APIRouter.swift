@@ -132,18 +132,9 @@ struct APIFailure: Error {
         self.message = message
     }
 
-    /// A request error with its code's status (400, 404, 409, 500, 503).
+    /// A request error with its code's status (`RequestError.Code.httpStatus`).
     init(_ error: RequestError) {
-        let status: HTTPStatusCode =
-            switch error.code.httpStatus {
-            case 400: .badRequest
-            case 404: .notFound
-            case 409: .conflict
-            case 503: .serviceUnavailable
-            case 500: .internalServerError
-            default: HTTPStatusCode(error.code.httpStatus, phrase: error.code.name)
-            }
-        self.init(status, error.message)
+        self.init(error.code.httpStatus, error.message)
     }
 
     var response: HTTPResponse { JSONResponse.error(status, message) }

@@ -4,22 +4,22 @@ import Foundation
 
 /// The body of `POST /v1/disposables`: `{"target": "...", "source": "..."}`, both optional. Decoding is strict:
 /// an unknown field or a value that is not a string (or null) is refused, so a typo never means `@dispvm`.
-public struct RequestBody: Codable, Sendable, Equatable {
+package struct RequestBody: Codable, Sendable, Equatable {
     /// `NAME`, `@dispvm`, `@dispvm:NAME` or `@dispvm:@tag:TAG`; missing or empty: `@dispvm`.
-    public var target: String?
+    package var target: String?
     /// The qube asking, for `@dispvm` (a disposable's own disposable template).
-    public var source: String?
+    package var source: String?
 
     /// The largest body accepted (64 KiB); a longer one is refused with 413 before it is read.
-    public static let maxBytes = 64 * 1024
+    package static let maxBytes = 64 * 1024
     static let fields = ["target", "source"]
 
-    public init(target: String? = nil, source: String? = nil) {
+    package init(target: String? = nil, source: String? = nil) {
         self.target = target
         self.source = source
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: FieldKey.self)
         if let unknown = container.allKeys.first(where: { !Self.fields.contains($0.stringValue) }) {
             throw RequestError(
@@ -30,7 +30,7 @@ public struct RequestBody: Codable, Sendable, Equatable {
         source = try Self.string(container, "source")
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: FieldKey.self)
         try container.encodeIfPresent(target, forKey: FieldKey("target"))
         try container.encodeIfPresent(source, forKey: FieldKey("source"))

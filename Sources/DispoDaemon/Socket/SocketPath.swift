@@ -5,10 +5,10 @@ import Foundation
 #endif
 
 /// Where the daemon's socket lives, and the checks that keep it private.
-public enum SocketPath {
+package enum SocketPath {
     /// `$DISPO_SOCKET`, else `/run/dispo/dispo.sock` as root, else `$XDG_RUNTIME_DIR/dispo/dispo.sock`
     /// (or `/tmp/dispo-UID/dispo.sock`).
-    public static var defaultPath: String {
+    package static var defaultPath: String {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["DISPO_SOCKET"], !path.isEmpty { return path }
         if geteuid() == 0 { return "/run/dispo/dispo.sock" }
@@ -19,7 +19,7 @@ public enum SocketPath {
     /// Creates the socket's directory (0755, ours) if missing, refuses one writable by others or owned by
     /// someone else, refuses a socket another daemon answers on, and removes a stale socket file (one nothing
     /// answers on, left by a daemon that died); throws a message saying what to do.
-    public static func prepare(_ path: String) throws(SocketPathError) {
+    package static func prepare(_ path: String) throws(SocketPathError) {
         let directory = (path as NSString).deletingLastPathComponent
         var info = stat()
         if stat(directory, &info) != 0 {
@@ -84,7 +84,7 @@ public enum SocketPath {
     }
 
     /// Mode 0660 and, when given, the group (name or number).
-    public static func restrict(_ path: String, group: String?) throws(SocketPathError) {
+    package static func restrict(_ path: String, group: String?) throws(SocketPathError) {
         guard chmod(path, 0o660) == 0 else {
             throw SocketPathError("cannot set the mode of \(path): \(String(cString: strerror(errno)))")
         }
@@ -104,8 +104,8 @@ public enum SocketPath {
 }
 
 /// A problem with the socket's place, with what to do.
-public struct SocketPathError: Error, CustomStringConvertible {
-    public var description: String
+package struct SocketPathError: Error, CustomStringConvertible {
+    package var description: String
 
     init(_ description: String) {
         self.description = description

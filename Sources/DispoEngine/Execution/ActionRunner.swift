@@ -3,16 +3,20 @@ import DispoHost
 
 /// Carries out single actions against a host, leaving nothing half-made: a creation that fails at any
 /// stage destroys what it made before reporting the error.
+///
+/// Reads only the domain it works on (``Host/domain(named:)``), never a whole snapshot.
 struct ActionRunner: Sendable {
     let host: any Host
     let clock: any HostClock
+    /// Stamps the records it writes (creation, release times) so that they never go backwards.
+    let coordinator: Coordinator
 
     /// create -> start -> wait ready -> shrink -> pause, each stage written to the metadata first.
     func createPreload(name: String, dispid: Int, spec: EffectiveSpec, revision: String) async throws(HostError)
         -> Shrinker.Outcome
     {
         let metadata = Self.metadata(role: .preload, template: spec.disposableTemplate, revision: revision,
-            dispid: dispid, now: clock.now())
+            dispid: dispid, now: coordinator.stamp(clock))
         do {
             _ = try await boot(name, spec: spec, metadata: metadata)
             try await host.updateMetadata(name, [MetadataKey.stage: Stage.ready.rawValue])
@@ -29,7 +33,7 @@ struct ActionRunner: Sendable {
     /// create -> start -> wait ready, for a named disposable.
     func startNamed(name: String, spec: EffectiveSpec, revision: String) async throws(HostError) {
         let metadata = Self.metadata(role: .named, template: spec.disposableTemplate, revision: revision, dispid: nil,
-            now: clock.now())
+            now: coordinator.stamp(clock))
         do {
             _ = try await boot(name, spec: spec, metadata: metadata)
             try await host.updateMetadata(name, [MetadataKey.stage: Stage.ready.rawValue])
@@ -51,11 +55,11 @@ struct ActionRunner: Sendable {
 
     /// Asks the guest to power off, waits up to `grace` seconds, then destroys it.
     func stop(name: String, grace: Double = 10) async throws(HostError) {
-        if let domain = try await host.snapshot().domain(named: name), domain.power == .running {
+        if let domain = try await host.domain(named: name), domain.power == .running {
             try await host.shutdown(name)
             let deadline = clock.now() + grace
             while clock.now() < deadline {
-                guard let current = try await host.snapshot().domain(named: name), current.power == .running else {
+                guard let current = try await host.domain(named: name), current.power == .running else {
                     break
                 }
                 do { try await clock.sleep(until: clock.now() + 0.2) } catch { break }
@@ -66,7 +70,7 @@ struct ActionRunner: Sendable {
 
     /// Destroys a domain and remembers its dispid as released (not reused for 7 days).
     func destroy(name: String) async throws(HostError) {
-        let dispid = try await host.snapshot().domain(named: name)?.metadata[MetadataKey.dispid].flatMap(Int.init)
+        let dispid = try await host.domain(named: name)?.metadata[MetadataKey.dispid].flatMap(Int.init)
         do {
             try await host.destroy(name)
         } catch where error.code == .notFound {
@@ -75,35 +79,14 @@ struct ActionRunner: Sendable {
         if let dispid { try await markReleased(dispid) }
     }
 
-    /// Relabels a preload unpaused outside dispo as a used unnamed disposable, and counts it as a use.
-    func adopt(_ domain: Domain) async throws(HostError) {
-        try await markUsed(domain.name, template: domain.metadata[MetadataKey.template] ?? "")
-    }
-
-    /// Relabels a disposable as used (unnamed, stage used) and records the use for the refill delay.
-    ///
-    /// As in Qubes, the refill follows `delay` after a use — the first use since the queue was last refilled,
-    /// not the last use of a burst (which would push the refill back with every request).
-    /// `useRecord` is the use as ``useRecord(template:snapshot:now:)`` gave it already; nil reads the host for it.
-    func markUsed(_ name: String, template: String, useRecord: [String: String?]? = nil) async throws(HostError) {
+    /// Relabels a disposable as used (unnamed, stage used) and writes the host-wide record of the use
+    /// (``UseRecord``: what the refill delay counts from; empty when this use does not change it).
+    func markUsed(_ name: String, useRecord: [String: String?]) async throws(HostError) {
         try await host.updateMetadata(name, Self.usedRecord)
-        var update = useRecord ?? [:]
-        if useRecord == nil {
-            update = Self.useRecord(template: template, snapshot: try await host.snapshot(), now: clock.now())
-        }
-        if !update.isEmpty { try await host.updateHostMetadata(update) }
-    }
-
-    /// The host-wide metadata that records a use of `template` at `now`: the use time, unless a use since the
-    /// newest ready preload was made is already recorded (then nothing).
-    static func useRecord(template: String, snapshot: HostSnapshot, now: Double) -> [String: String?] {
-        let key = HostMetadataKey.lastUsePrefix + template
-        let newest = snapshot.domains.filter {
-            $0.metadata[MetadataKey.role] == Role.preload.rawValue && $0.metadata[MetadataKey.template] == template
-                && $0.metadata[MetadataKey.stage] == Stage.paused.rawValue
-        }.compactMap { $0.metadata[MetadataKey.created].flatMap(Double.init) }.max() ?? 0
-        if let pending = snapshot.metadata[key].flatMap(Double.init), pending > newest { return [:] }
-        return [key: String(now)]
+        guard !useRecord.isEmpty else { return }
+        try await host.updateHostMetadata(useRecord)
+        let now = clock.now()
+        for case (let key, let record?) in useRecord { coordinator.noteUse(key: key, record: record, at: now) }
     }
 
     /// The record of a used unnamed disposable (what a hand-out writes once the domain runs).
@@ -111,15 +94,9 @@ struct ActionRunner: Sendable {
         MetadataKey.role: Role.unnamed.rawValue, MetadataKey.stage: Stage.used.rawValue,
     ]
 
-    /// Records a released dispid, and forgets ones released more than 7 days ago (they may be reused).
+    /// Records a released dispid (not reused for 7 days; the reconciler forgets expired ones).
     private func markReleased(_ dispid: Int) async throws(HostError) {
-        let now = clock.now()
-        var update: [String: String?] = [HostMetadataKey.releasedPrefix + String(dispid): String(now)]
-        let released = DispidAllocator.released(try await host.snapshot().metadata)
-        for (old, at) in released where now - at >= DispidAllocator.reuseWindow && old != dispid {
-            update[HostMetadataKey.releasedPrefix + String(old)] = .some(nil)
-        }
-        try await host.updateHostMetadata(update)
+        try await host.updateHostMetadata([HostMetadataKey.releasedPrefix + String(dispid): String(coordinator.stamp(clock))])
     }
 
     private func removeQuietly(_ name: String, dispid: Int?) async {

@@ -1,21 +1,21 @@
 /// Per-key exponential back-off, capped; after `maxAttempts` failures a key is given up.
-public struct Backoff: Sendable {
-    public var base: Double
-    public var cap: Double
+package struct Backoff: Sendable {
+    package var base: Double
+    package var cap: Double
     /// nil: retry forever (the controller); a number: give up after that many failures (apply).
-    public var maxAttempts: Int?
+    package var maxAttempts: Int?
     private(set) var failures: [String: Int] = [:]
     private(set) var until: [String: Double] = [:]
     /// The last error of each failing key.
-    public private(set) var lastError: [String: String] = [:]
+    package private(set) var lastError: [String: String] = [:]
 
-    public init(base: Double = 1, cap: Double = 60, maxAttempts: Int? = nil) {
+    package init(base: Double = 1, cap: Double = 60, maxAttempts: Int? = nil) {
         self.base = base
         self.cap = cap
         self.maxAttempts = maxAttempts
     }
 
-    public mutating func recordFailure(_ key: String, now: Double, error: String) {
+    package mutating func recordFailure(_ key: String, now: Double, error: String) {
         let count = (failures[key] ?? 0) + 1
         failures[key] = count
         lastError[key] = error
@@ -26,18 +26,18 @@ public struct Backoff: Sendable {
         }
     }
 
-    public mutating func recordSuccess(_ key: String) {
+    package mutating func recordSuccess(_ key: String) {
         failures[key] = nil
         until[key] = nil
         lastError[key] = nil
     }
 
     /// Keys not to be tried before the given time (infinity: given up).
-    public func blocked(now: Double) -> [String: Double] {
+    package func blocked(now: Double) -> [String: Double] {
         until.filter { $0.value > now }
     }
 
-    public func isGivenUp(_ key: String) -> Bool { until[key] == .infinity }
-    public var givenUp: [String] { until.filter { $0.value == .infinity }.map(\.key).sorted() }
-    public func failureCount(_ key: String) -> Int { failures[key] ?? 0 }
+    package func isGivenUp(_ key: String) -> Bool { until[key] == .infinity }
+    package var givenUp: [String] { until.filter { $0.value == .infinity }.map(\.key).sorted() }
+    package func failureCount(_ key: String) -> Int { failures[key] ?? 0 }
 }

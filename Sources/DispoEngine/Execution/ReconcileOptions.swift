@@ -26,10 +26,16 @@ public struct ReconcileOptions: Sendable {
     }
 }
 
+extension ReconcileOptions {
+    /// A fresh back-off with these options.
+    func makeBackoff() -> Backoff {
+        Backoff(base: backoffBase, cap: backoffCap, maxAttempts: maxAttempts)
+    }
+}
+
 /// What the reconciler reports while it works (for progress lines, logs and metrics).
 public enum ReconcileEvent: Sendable {
     case planned(Plan)
-    case adopted(String)
     case started(Action, name: String)
     case finished(Action, name: String, seconds: Double, note: String?)
     case failed(Action, name: String?, seconds: Double, error: HostError)

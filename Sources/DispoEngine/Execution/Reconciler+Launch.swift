@@ -6,23 +6,15 @@ public import DispoHost
 extension Reconciler {
     /// One non-blocking pass: relabels adopted preloads, starts the runnable actions of the lowest wave
     /// that has work (in flight or runnable) up to the concurrency limit, and returns the plan.
-    public func launch(_ desired: DesiredState, onJobDone: @escaping @Sendable () -> Void) async throws(HostError)
+    package func launch(_ desired: DesiredState, onJobDone: @escaping @Sendable () -> Void) async throws(HostError)
         -> LaunchResult
     {
-        let (snapshot, input, plan) = try await planAndRelabel(desired)
-        let runner = ActionRunner(host: host, clock: clock)
-        var runnable = plan.runnable.filter { !inFlight.contains($0.name ?? "") }
-        if options.slowStart {
-            var allowed: [String: Int] = [:]
-            runnable = runnable.filter { action in
-                guard action.op == .create else { return true }
-                let room = allowed[action.template]
-                    ?? max(0, (window[action.template] ?? 1) - (creating[action.template] ?? 0))
-                guard room > 0 else { return false }
-                allowed[action.template] = room - 1
-                return true
-            }
-        }
+        let (snapshot, input, plan) = try await observe(desired)
+        let runner = ActionRunner(host: host, clock: clock, coordinator: coordinator)
+        let busy = coordinator.busy
+        let runnable = admitBySlowStart((relabels(plan, snapshot: snapshot) + plan.runnable).filter {
+            !busy.contains($0.name ?? "")
+        })
         let lowest = (runnable.map(\.wave) + runningWaves.values).min()
         let capacity = max(0, options.parallel - launched.count)
         let chosen = Array(runnable.filter { $0.wave == lowest }.prefix(capacity))
@@ -37,7 +29,7 @@ extension Reconciler {
                 onJobDone()
             }
         }
-        return LaunchResult(plan: plan, started: jobs.count + plan.adoptions.count, inFlight: launched.count)
+        return LaunchResult(plan: plan, started: jobs.count, inFlight: launched.count)
     }
 
     func finishLaunched(_ result: JobResult) {
@@ -46,34 +38,22 @@ extension Reconciler {
         runningWaves[result.job.name] = nil
     }
 
-    /// Waits for the jobs in flight, at most `seconds`; returns how many were still running then.
-    public func drain(within seconds: Double) async -> Int {
-        let deadline = clock.now() + seconds
-        while !launched.isEmpty, clock.now() < deadline {
-            do { try await clock.sleep(until: min(deadline, clock.now() + 0.05)) } catch { break }
-        }
+    /// Waits for the jobs in flight (awaiting each, no polling), at most `seconds`; returns how many were still
+    /// running then.
+    package func drain(within seconds: Double) async -> Int {
+        await Deadline.wait(for: Array(launched.values), atMost: seconds, clock: clock)
         return launched.count
     }
 
     /// Jobs running now.
-    public var inFlightCount: Int { launched.count }
-
-    /// Objects given up after repeated failures, with their last error.
-    public var givenUp: [String: String] {
-        Dictionary(uniqueKeysWithValues: backoff.givenUp.map { ($0, backoff.lastError[$0] ?? "") })
-    }
-
-    /// Forgets back-offs (a config change or a manual rescan gives failing objects a fresh start).
-    public func resetBackoff() {
-        backoff = Backoff(base: options.backoffBase, cap: options.backoffCap, maxAttempts: options.maxAttempts)
-    }
+    package var inFlightCount: Int { launched.count }
 }
 
 /// What one non-blocking pass did.
-public struct LaunchResult: Sendable {
-    public var plan: Plan
+package struct LaunchResult: Sendable {
+    package var plan: Plan
     /// Jobs started (and preloads relabelled) by this pass.
-    public var started: Int
+    package var started: Int
     /// Jobs running after this pass.
-    public var inFlight: Int
+    package var inFlight: Int
 }

@@ -9,6 +9,8 @@ extension Reconciler {
         var dispid: Int?
         var spec: EffectiveSpec?
         var revision: String
+        /// For a relabel: the host-wide record of the use, computed from the pass's snapshot.
+        var useRecord: [String: String?]? = nil
     }
 
     struct JobResult: Sendable {
@@ -21,13 +23,14 @@ extension Reconciler {
     /// Turns actions into jobs: new preloads get a fresh dispid and name.
     func makeJobs(_ actions: [Action], desired: DesiredState, revisions: Revisions, snapshot: HostSnapshot) -> [Job] {
         var jobs: [Job] = []
-        var taken = DispidAllocator.inUse(snapshot).union(inFlight.compactMap(DispidAllocator.dispid(inName:)))
+        var taken = DispidAllocator.inUse(snapshot).union(coordinator.busy.compactMap(DispidAllocator.dispid(inName:)))
         let released = DispidAllocator.released(snapshot.metadata)
         for action in actions {
             switch action.op {
             case .create:
                 guard let spec = desired.spec(forDisposableTemplate: action.template),
-                    let dispid = DispidAllocator.allocate(inUse: taken, released: released, now: clock.now(), random: random)
+                    let dispid = DispidAllocator.allocate(inUse: taken, released: released, now: clock.wallNow(),
+                        random: random)
                 else {
                     backoff.recordFailure(BackoffKey.preload(action.template), now: clock.now(),
                         error: "no free dispid after \(DispidAllocator.draws) draws")
@@ -40,9 +43,10 @@ extension Reconciler {
                 guard let name = action.name else { continue }
                 jobs.append(Job(action: action, name: name, dispid: nil, spec: desired.spec(forNamedDisposable: name),
                     revision: revisions.namedDisposables[name] ?? ""))
-            case .stop, .destroy:
+            case .stop, .destroy, .relabel:
                 guard let name = action.name else { continue }
-                jobs.append(Job(action: action, name: name, dispid: nil, spec: nil, revision: ""))
+                jobs.append(Job(action: action, name: name, dispid: nil, spec: nil, revision: "",
+                    useRecord: action.op == .relabel ? useRecord(action.template, desired: desired, snapshot: snapshot) : nil))
             }
         }
         return jobs
@@ -52,7 +56,7 @@ extension Reconciler {
     func run(_ actions: [Action], desired: DesiredState, revisions: Revisions, snapshot: HostSnapshot) async -> Int {
         let jobs = makeJobs(actions, desired: desired, revisions: revisions, snapshot: snapshot)
         for job in jobs { begin(job) }
-        let runner = ActionRunner(host: host, clock: clock)
+        let runner = ActionRunner(host: host, clock: clock, coordinator: coordinator)
         let clock = self.clock
         let limit = options.parallel
         var results: [JobResult] = []
@@ -81,26 +85,29 @@ extension Reconciler {
     }
 
     func begin(_ job: Job) {
-        inFlight.insert(job.name)
+        coordinator.begin(job: job.name, creating: job.action.op == .create ? job.action.template : nil)
         onEvent(.started(job.action, name: job.name))
-        if job.action.op == .create { creating[job.action.template, default: 0] += 1 }
     }
 
-    private func end(_ job: Job) {
-        inFlight.remove(job.name)
-        if job.action.op == .create {
-            creating[job.action.template, default: 1] -= 1
-            if creating[job.action.template] == 0 { creating[job.action.template] = nil }
-        }
+    private func end(_ job: Job, succeeded: Bool = false) {
+        coordinator.end(job: job.name, creating: job.action.op == .create ? job.action.template : nil, at: clock.now(),
+            succeeded: succeeded)
+    }
+
+    /// The use a relabel records (the planner counts a preload relabelled used as a use now).
+    private func useRecord(_ template: String, desired: DesiredState, snapshot: HostSnapshot) -> [String: String?] {
+        let delay = desired.disposableTemplates[template]?.preload.delay
+        return UseRecord.update(template: template, snapshot: snapshot, taking: nil, delay: delay,
+            at: coordinator.stamp(clock))
     }
 
     func record(_ result: JobResult) {
-        end(result.job)
+        end(result.job, succeeded: result.error == nil)
         let action = result.job.action
         let key = action.role == .named ? BackoffKey.named(action.name ?? result.job.name) : BackoffKey.preload(action.template)
         if let error = result.error {
             onEvent(.failed(action, name: result.job.name, seconds: result.seconds, error: error))
-            if action.op != .destroy && action.op != .stop {
+            if action.op == .create || action.op == .start || action.op == .restart {
                 backoff.recordFailure(key, now: clock.now(), error: error.description)
                 window[action.template] = 1
             }
@@ -138,6 +145,8 @@ extension Reconciler {
                 try await runner.stop(name: job.name)
             case .destroy:
                 try await runner.destroy(name: job.name)
+            case .relabel:
+                try await runner.markUsed(job.name, useRecord: job.useRecord ?? [:])
             }
         } catch {
             return JobResult(job: job, seconds: clock.now() - start, error: error, note: nil)

@@ -2,30 +2,24 @@ public import DispoConfig
 public import DispoHost
 
 /// Plans and executes until the host matches the desired state, with bounded concurrency, per-object
-/// back-off and slow-start refill. One instance keeps its back-off and in-flight memory across passes.
-public actor Reconciler {
+/// back-off and slow-start refill. One instance keeps its back-off and slow-start windows across passes; what
+/// it shares with the broker (names in flight, creations, the newest view) lives in its ``Coordinator``.
+package actor Reconciler {
     let host: any Host
     let clock: any HostClock
     let random: any RandomSource
     let options: ReconcileOptions
     let onEvent: @Sendable (ReconcileEvent) -> Void
+    /// Shared with the broker of the same process.
+    package nonisolated let coordinator: Coordinator
     var backoff: Backoff
     /// Slow-start window per disposable template.
     var window: [String: Int] = [:]
-    var inFlight: Set<String> = []
-    var creating: [String: Int] = [:]
     /// Background jobs started by ``launch(_:onJobDone:)``, by domain name, with their waves.
     var launched: [String: Task<Void, Never>] = [:]
-    /// Names held by the broker (a subset of `inFlight`).
-    var holds: Set<String> = []
     var runningWaves: [String: Int] = [:]
-    /// What the newest pass saw: the snapshot it planned on and the revisions it judged preloads by. The broker
-    /// picks its candidates from it instead of reading the host again (each claim re-checks the record).
-    public private(set) var lastView: HostView?
-    /// When the broker handed each name out (pruned once a newer view shows it).
-    var handedOut: [String: Double] = [:]
 
-    public init(
+    package init(
         host: any Host, clock: any HostClock, random: any RandomSource = SystemRandomSource(),
         options: ReconcileOptions = .init(), onEvent: @escaping @Sendable (ReconcileEvent) -> Void = { _ in }
     ) {
@@ -34,17 +28,18 @@ public actor Reconciler {
         self.random = random
         self.options = options
         self.onEvent = onEvent
-        self.backoff = Backoff(base: options.backoffBase, cap: options.backoffCap, maxAttempts: options.maxAttempts)
+        self.coordinator = Coordinator()
+        self.backoff = options.makeBackoff()
     }
 
     /// The plan for `desired` against the host now, without doing anything (what `diff` shows).
-    public func plan(_ desired: DesiredState) async throws(HostError) -> Plan {
+    package func plan(_ desired: DesiredState) async throws(HostError) -> Plan {
         let snapshot = try await host.snapshot()
         return Planner.plan(try await input(desired, snapshot: snapshot))
     }
 
     /// Re-plans and executes until nothing runnable is left; sleeps through back-offs and refill delays.
-    public func converge(_ desired: DesiredState, maxPasses: Int = 1000) async throws(HostError) -> ConvergeOutcome {
+    package func converge(_ desired: DesiredState, maxPasses: Int = 1000) async throws(HostError) -> ConvergeOutcome {
         var actionsRun = 0
         var passes = 0
         while true {
@@ -53,7 +48,7 @@ public actor Reconciler {
             actionsRun += ran
             if ran > 0, passes < maxPasses { continue }
             guard passes < maxPasses, let wake = nextWake(plan) else {
-                let failures = Dictionary(uniqueKeysWithValues: backoff.givenUp.map { ($0, backoff.lastError[$0] ?? "") })
+                let failures = givenUp
                 return ConvergeOutcome(converged: failures.isEmpty && !plan.waits.contains(where: \.isError),
                     failures: failures, plan: plan, actionsRun: actionsRun, passes: passes)
             }
@@ -61,41 +56,55 @@ public actor Reconciler {
         }
     }
 
-    /// One pass: snapshot, plan, relabel adopted preloads, run the runnable actions wave by wave.
-    /// Returns the plan and how many actions ran.
-    public func pass(_ desired: DesiredState) async throws(HostError) -> (Plan, Int) {
-        let (snapshot, input, plan) = try await planAndRelabel(desired)
-        let runnable = limitBySlowStart(plan.runnable)
+    /// One pass: snapshot, plan, run the runnable actions (relabels first) wave by wave. Returns the plan and how
+    /// many actions ran.
+    package func pass(_ desired: DesiredState) async throws(HostError) -> (Plan, Int) {
+        let (snapshot, input, plan) = try await observe(desired)
+        let runnable = admitBySlowStart(relabels(plan, snapshot: snapshot) + plan.runnable)
         var ran = 0
         let waves = Dictionary(grouping: runnable, by: \.wave)
         for wave in waves.keys.sorted() {
             ran += await run(waves[wave] ?? [], desired: desired, revisions: input.revisions, snapshot: snapshot)
         }
-        return (plan, ran + plan.adoptions.count)
+        return (plan, ran)
     }
 
-    /// Snapshot, plan, and relabel the preloads unpaused outside dispo (the start of every pass).
-    func planAndRelabel(_ desired: DesiredState) async throws(HostError) -> (HostSnapshot, PlanInput, Plan) {
+    /// The start of every pass: snapshot, plan, publish the view for the broker, forget expired released dispids.
+    func observe(_ desired: DesiredState) async throws(HostError) -> (HostSnapshot, PlanInput, Plan) {
         let takenAt = clock.now()
         let snapshot = try await host.snapshot()
         let input = try await input(desired, snapshot: snapshot)
         let plan = Planner.plan(input)
-        if takenAt >= lastView?.at ?? -.infinity {
-            lastView = HostView(snapshot: snapshot, revisions: input.revisions, at: takenAt)
-            handedOut = handedOut.filter { $0.value >= takenAt }
-        }
+        coordinator.publish(HostView(snapshot: snapshot, revisions: input.revisions, at: takenAt))
+        coordinator.observe(snapshot)
         onEvent(.planned(plan))
-        let runner = ActionRunner(host: host, clock: clock)
-        for name in plan.adoptions {
-            guard let domain = snapshot.domain(named: name) else { continue }
-            try await runner.adopt(domain)
-            onEvent(.adopted(name))
-        }
+        await forgetExpiredReleases(snapshot)
         return (snapshot, input, plan)
     }
 
+    /// The plan's adoptions as actions, so that they run as jobs (events, metrics, history) like any other.
+    func relabels(_ plan: Plan, snapshot: HostSnapshot) -> [Action] {
+        plan.adoptions.compactMap { name in
+            guard let domain = snapshot.domain(named: name) else { return nil }
+            let role = Role(rawValue: domain.metadata[MetadataKey.role] ?? "") ?? .unnamed
+            return Action(.relabel, role, template: domain.metadata[MetadataKey.template] ?? "", name: name,
+                reason: .used, wave: 0, detail: "unpaused outside dispo; now a used disposable")
+        }
+    }
+
+    /// Released dispids older than the reuse window leave the host metadata (they may be drawn again).
+    private func forgetExpiredReleases(_ snapshot: HostSnapshot) async {
+        let now = clock.wallNow()
+        var update: [String: String?] = [:]
+        for (dispid, at) in DispidAllocator.released(snapshot.metadata) where now - at >= DispidAllocator.reuseWindow {
+            update[HostMetadataKey.releasedPrefix + String(dispid)] = .some(nil)
+        }
+        guard !update.isEmpty else { return }
+        try? await host.updateHostMetadata(update)
+    }
+
     /// When a back-off or refill delay that the plan waits for ends (nil: nothing worth waiting for).
-    public func nextWake(_ plan: Plan) -> Double? {
+    package func nextWake(_ plan: Plan) -> Double? {
         let times = plan.waits.compactMap { wait -> Double? in
             switch wait.kind {
             case .backoff(let until) where until.isFinite: return until
@@ -107,36 +116,58 @@ public actor Reconciler {
     }
 
     /// The revision digests of `desired`, with the host's fingerprints for `revision: auto` templates.
-    public func revisions(_ desired: DesiredState) async -> Revisions {
+    package func revisions(_ desired: DesiredState) async -> Revisions {
         await Revisions.compute(desired, host: host)
     }
 
     func input(_ desired: DesiredState, snapshot: HostSnapshot) async throws(HostError) -> PlanInput {
         let revisions = await revisions(desired)
-        return PlanInput(desired: desired, revisions: revisions, snapshot: snapshot, now: clock.now(),
-            inFlight: inFlight, creatingPreloads: creating, backoffUntil: backoff.blocked(now: clock.now()),
+        let now = clock.now()
+        var uses: [String: Double] = [:]
+        for (key, record) in snapshot.metadata where key.hasPrefix(HostMetadataKey.lastUsePrefix) {
+            uses[String(key.dropFirst(HostMetadataKey.lastUsePrefix.count))] =
+                coordinator.useTime(key: key, record: record, clock: clock)
+        }
+        return PlanInput(desired: desired, revisions: revisions, snapshot: snapshot, now: now, lastUse: uses,
+            inFlight: coordinator.busy, creatingPreloads: coordinator.creating, backoffUntil: backoff.blocked(now: now),
             options: options.plan)
     }
 
-    /// Caps each template's creations at its slow-start window (1, 2, 4, ...).
-    func limitBySlowStart(_ actions: [Action]) -> [Action] {
+    /// Caps each template's creations at its slow-start window (1, 2, 4, ...), counting those being made now.
+    func admitBySlowStart(_ actions: [Action]) -> [Action] {
         guard options.slowStart else { return actions }
-        var used: [String: Int] = [:]
+        let creating = coordinator.creating
+        var room: [String: Int] = [:]
         return actions.filter { action in
             guard action.op == .create else { return true }
-            let limit = window[action.template] ?? 1
-            let count = used[action.template, default: 0]
-            guard count < limit else { return false }
-            used[action.template] = count + 1
+            let left = room[action.template] ?? max(0, (window[action.template] ?? 1) - (creating[action.template] ?? 0))
+            guard left > 0 else { return false }
+            room[action.template] = left - 1
             return true
         }
+    }
+
+    /// Objects given up after repeated failures, with their last error.
+    package var givenUp: [String: String] {
+        Dictionary(uniqueKeysWithValues: backoff.givenUp.map { ($0, backoff.lastError[$0] ?? "") })
+    }
+
+    /// Forgets back-offs (a config change or a manual rescan gives failing objects a fresh start).
+    package func resetBackoff() {
+        backoff = options.makeBackoff()
     }
 }
 
 /// The host as a pass saw it, with the revisions the pass judged it by.
-public struct HostView: Sendable {
-    public var snapshot: HostSnapshot
-    public var revisions: Revisions
-    /// When the snapshot was begun (the clock's seconds): everything done before it shows in it.
-    public var at: Double
+package struct HostView: Sendable {
+    package var snapshot: HostSnapshot
+    package var revisions: Revisions
+    /// When the snapshot was begun (monotonic): everything done before it shows in it.
+    package var at: Double
+
+    package init(snapshot: HostSnapshot, revisions: Revisions, at: Double) {
+        self.snapshot = snapshot
+        self.revisions = revisions
+        self.at = at
+    }
 }

@@ -21,7 +21,7 @@ enum Shrinker {
         var samples: [(time: Double, kib: UInt64)] = []
         let goal = target.kibibytes + target.kibibytes / 10
         while true {
-            guard let domain = try await host.snapshot().domain(named: name) else {
+            guard let domain = try await host.domain(named: name) else {
                 throw HostError(.notFound, domain: name, "vanished while shrinking its memory")
             }
             let now = clock.now()

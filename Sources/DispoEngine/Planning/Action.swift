@@ -4,6 +4,9 @@ public import DispoHost
 public struct Action: Sendable, Hashable, CustomStringConvertible {
     public enum Op: String, Sendable, Hashable, Codable {
         case create, start, stop, restart, destroy
+        /// Relabel a domain used (metadata only): a preload unpaused outside dispo, or a hand-out whose `used`
+        /// record did not follow the unpause. Made from ``Plan/adoptions``.
+        case relabel
     }
 
     public enum Reason: String, Sendable, Hashable, Codable {
@@ -21,6 +24,8 @@ public struct Action: Sendable, Hashable, CustomStringConvertible {
         case state
         /// A running named disposable was made from an older spec.
         case specChanged = "spec-changed"
+        /// It runs already: someone uses it.
+        case used
     }
 
     public var op: Op

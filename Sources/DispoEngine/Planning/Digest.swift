@@ -1,12 +1,12 @@
 public import DispoConfig
 
 /// A stable 64-bit FNV-1a digest, printed as 16 hex digits. Detects change; not a security hash.
-public struct Digest: Sendable {
+package struct Digest: Sendable {
     private var value: UInt64 = 0xCBF2_9CE4_8422_2325
 
-    public init() {}
+    package init() {}
 
-    public mutating func add(_ text: String) {
+    package mutating func add(_ text: String) {
         for byte in text.utf8 {
             value ^= UInt64(byte)
             value &*= 0x0000_0100_0000_01B3
@@ -15,14 +15,14 @@ public struct Digest: Sendable {
         value &*= 0x0000_0100_0000_01B3
     }
 
-    public var hex: String {
+    package var hex: String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     /// The revision of a spec: everything that shapes the domain, plus the fingerprint of the template's
     /// files when its revision is `auto` (empty on the sim, where the spec alone counts).
-    public static func revision(of spec: EffectiveSpec, fingerprint: String) -> String {
+    package static func revision(of spec: EffectiveSpec, fingerprint: String) -> String {
         var digest = Digest()
         let template = spec.template
         digest.add(template.name)
@@ -47,7 +47,7 @@ public struct Digest: Sendable {
     }
 
     /// The digest of a whole config, as written by ``YAMLWriter``.
-    public static func config(_ state: DesiredState) -> String {
+    package static func config(_ state: DesiredState) -> String {
         var digest = Digest()
         digest.add(YAMLWriter.write(state))
         return digest.hex

@@ -16,7 +16,7 @@ struct ObservedDomain {
         template = metadata[MetadataKey.template] ?? ""
         stage = metadata[MetadataKey.stage].flatMap(Stage.init(rawValue:))
         revision = metadata[MetadataKey.revision]
-        created = metadata[MetadataKey.created].flatMap(Double.init) ?? 0
+        created = PreloadQueue.created(domain)
     }
 
     var name: String { domain.name }
@@ -47,9 +47,7 @@ struct ObservedDomains {
             }
         }
         for (template, domains) in preloads {
-            preloads[template] = domains.sorted {
-                ($0.created, $0.domain.domid, $0.name) < ($1.created, $1.domain.domid, $1.name)
-            }
+            preloads[template] = domains.sorted { PreloadQueue.precedes($0.domain, $1.domain) }
         }
         unnamed.sort { $0.name < $1.name }
     }

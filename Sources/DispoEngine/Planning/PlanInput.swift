@@ -8,7 +8,11 @@ public struct PlanInput: Sendable {
     /// Revision digests of the current specs: disposable templates and named disposables by name.
     public var revisions: Revisions
     public var snapshot: HostSnapshot
+    /// Monotonic seconds (the clock's ``HostClock/now()``): what back-offs and refill delays are compared with.
     public var now: Double
+    /// The recorded last use of each disposable template (``HostMetadataKey/lastUsePrefix``) on the monotonic
+    /// scale of `now`; a template missing here falls back to its record read as being on that scale.
+    public var lastUse: [String: Double]
     /// Domains the executor is working on now; the planner leaves them alone.
     public var inFlight: Set<String>
     /// Preloads being created now, per disposable template (not yet named or not yet in the snapshot).
@@ -18,7 +22,7 @@ public struct PlanInput: Sendable {
     public var options: PlanOptions
 
     public init(
-        desired: DesiredState, revisions: Revisions, snapshot: HostSnapshot, now: Double,
+        desired: DesiredState, revisions: Revisions, snapshot: HostSnapshot, now: Double, lastUse: [String: Double] = [:],
         inFlight: Set<String> = [], creatingPreloads: [String: Int] = [:], backoffUntil: [String: Double] = [:],
         options: PlanOptions = .init()
     ) {
@@ -26,6 +30,7 @@ public struct PlanInput: Sendable {
         self.revisions = revisions
         self.snapshot = snapshot
         self.now = now
+        self.lastUse = lastUse
         self.inFlight = inFlight
         self.creatingPreloads = creatingPreloads
         self.backoffUntil = backoffUntil

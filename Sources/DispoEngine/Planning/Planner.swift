@@ -62,6 +62,7 @@ struct PlanBuilder {
         case .restart: return 2
         case .start: return 3
         case .create: return 4
+        case .relabel: return 5
         }
     }
 

@@ -38,7 +38,7 @@ extension PlanBuilder {
             } else if stage == .used {
                 plan.adoptions.append(domain.name)
                 usedNow = true
-            } else if stage == .paused, domain.power == .paused {
+            } else if PreloadQueue.isReady(domain.domain) {
                 if domain.revision == revision {
                     ready.append(domain)
                 } else {
@@ -103,14 +103,21 @@ extension PlanBuilder {
     }
 
     /// Qubes' `preload.delay`: after a use, refill waits `delay`; a negative delay refills only once the
-    /// queue is empty (then after |delay|). A use counts only when it came after the newest preload was made.
-    /// A preload relabelled used in this very plan counts as a use now.
+    /// queue is empty, |delay| after the use that emptied it (``UseRecord`` says which use is recorded). A use
+    /// counts only when it came after the newest preload was made (both wall-clock records); the wait itself runs
+    /// on the monotonic clock. A preload relabelled used in this very plan counts as a use now.
     private func delayWait(
         _ template: String, delay: Interval, queued: Int, newest: ObservedDomain?, usedNow: Bool
     ) -> Wait? {
         let recorded = input.snapshot.metadata[HostMetadataKey.lastUsePrefix + template].flatMap(Double.init)
-        guard let lastUse = usedNow ? input.now : recorded else { return nil }
-        if !usedNow, let newest, newest.created >= lastUse { return nil }
+        let lastUse: Double
+        if usedNow {
+            lastUse = input.now
+        } else {
+            guard let recorded else { return nil }
+            if let newest, newest.created >= recorded { return nil }
+            lastUse = input.lastUse[template] ?? recorded
+        }
         if delay.isNegative, queued > 0 {
             return Wait(subject: template, kind: .untilEmpty, detail: "negative delay: refills once the queue is empty")
         }

@@ -1,21 +1,21 @@
 import DispoHost
 
 /// What `dispo diff --json` prints and `GET /v1/plan` serves.
-public struct DiffReport: Sendable, Encodable {
-    public struct Entry: Sendable, Encodable {
-        public var op: String
-        public var role: String
-        public var template: String
-        public var name: String?
-        public var reason: String
-        public var pending: Bool
-        public var detail: String
+package struct DiffReport: Sendable, Encodable {
+    package struct Entry: Sendable, Encodable {
+        package var op: String
+        package var role: String
+        package var template: String
+        package var name: String?
+        package var reason: String
+        package var pending: Bool
+        package var detail: String
 
         enum CodingKeys: String, CodingKey {
             case op, role, template, name, reason, pending, detail
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(op, forKey: .op)
             try container.encode(role, forKey: .role)
@@ -27,25 +27,25 @@ public struct DiffReport: Sendable, Encodable {
         }
     }
 
-    public struct WaitEntry: Sendable, Encodable {
-        public var subject: String
-        public var reason: String
-        public var detail: String
+    package struct WaitEntry: Sendable, Encodable {
+        package var subject: String
+        package var reason: String
+        package var detail: String
     }
 
-    public var inSync: Bool
-    public var actions: [Entry]
-    public var relabel: [String]
-    public var waiting: [WaitEntry]
+    package var inSync: Bool
+    package var actions: [Entry]
+    package var relabel: [String]
+    package var waiting: [WaitEntry]
     /// Actions per kind, as the `Plan:` line counts them.
-    public var summary: PlanSummary
+    package var summary: PlanSummary
 
     enum CodingKeys: String, CodingKey {
         case inSync = "in_sync"
         case actions, relabel, waiting, summary
     }
 
-    public init(_ plan: Plan) {
+    package init(_ plan: Plan) {
         inSync = plan.isInSync
         summary = PlanSummary(plan)
         actions = plan.actions.map {

@@ -1,16 +1,16 @@
 /// How many actions of each kind a plan holds: `Plan: 3 to create, 1 to destroy, 1 to restart`.
-public struct PlanSummary: Sendable, Encodable, Equatable {
-    public var create = 0
-    public var start = 0
-    public var stop = 0
-    public var restart = 0
-    public var destroy = 0
+package struct PlanSummary: Sendable, Encodable, Equatable {
+    package var create = 0
+    package var start = 0
+    package var stop = 0
+    package var restart = 0
+    package var destroy = 0
     /// Preloads unpaused outside dispo, to be counted as used.
-    public var relabel = 0
+    package var relabel = 0
     /// Actions apply leaves alone without a flag (a restart without `--restart`); not in the counts above.
-    public var pending = 0
+    package var pending = 0
 
-    public init(_ plan: Plan) {
+    package init(_ plan: Plan) {
         for action in plan.actions {
             if action.pending {
                 pending += 1
@@ -22,13 +22,14 @@ public struct PlanSummary: Sendable, Encodable, Equatable {
             case .stop: stop += 1
             case .restart: restart += 1
             case .destroy: destroy += 1
+            case .relabel: relabel += 1
             }
         }
         relabel = plan.adoptions.count
     }
 
     /// `Plan: 3 to create, 1 to destroy, 1 to restart (1 pending: needs apply --restart)`; nil when nothing is to do.
-    public var line: String? {
+    package var line: String? {
         let counts = [
             ("create", create), ("start", start), ("stop", stop), ("restart", restart), ("destroy", destroy),
             ("relabel", relabel),

@@ -2,219 +2,227 @@ public import DispoConfig
 public import DispoHost
 import struct Foundation.Date
 
-/// Hands out disposables: the oldest ready, up-to-date preload when there is one (claimed durably before it is
-/// touched, except by the controller that owns the queues), else one still starting (awaited up to 1.2x its
-/// ready timeout), else a cold one. A request never fails because the queue is empty and never hands out one
-/// domain twice.
-public struct Broker: Sendable {
+/// Hands out disposables: the oldest ready, up-to-date preload when there is one, else one still being made by
+/// this process's reconciler (awaited up to 1.2x its ready timeout, woken by its completion), else a cold one. A
+/// request never fails because the queue is empty and never hands out one domain twice.
+///
+/// A hand-out returns once the domain runs; its `used` record may follow (``Strategy/leaseOwner``), and the
+/// coordinator's ``Coordinator/settle()`` waits for it.
+package struct Broker: Sendable {
+    /// How the broker keeps two hand-outs of one preload apart.
+    package enum Strategy: Sendable, Hashable {
+        /// A process that does not own the queues (`dispo request` beside no controller, or a controller that
+        /// could not write its lease): reads the host fresh and claims a preload durably, in one atomic metadata
+        /// update, before touching it; a live controller's queues are refused.
+        case standalone
+        /// The controller holding the ``ControllerLease``: picks from the newest pass's view (no host read before
+        /// the hand-out), keeps its own requests apart with the coordinator's holds, and claims nothing durably
+        /// (no other process takes its preloads).
+        case leaseOwner
+    }
+
     let host: any Host
     let clock: any HostClock
     let random: any RandomSource
-    /// The controller's reconciler, when a daemon runs: it holds what the broker works on, and its
-    /// in-flight creations may be awaited.
-    let reconciler: Reconciler?
-    /// How often to look for a preload that is still starting.
-    let pollInterval: Double
-    /// True in the controller that holds the ``ControllerLease``: it hands its preloads out without a durable
-    /// claim (its reconciler's holds keep its own requests apart, and no other process takes them).
-    let ownsQueues: Bool
+    let coordinator: Coordinator
+    let strategy: Strategy
 
-    public init(
-        host: any Host, clock: any HostClock, random: any RandomSource = SystemRandomSource(),
-        reconciler: Reconciler? = nil, ownsQueues: Bool = false, pollInterval: Double = 0.02
+    /// A broker of its own (``Strategy/standalone``, with a coordinator no reconciler shares).
+    package init(host: any Host, clock: any HostClock, random: any RandomSource = SystemRandomSource()) {
+        self.init(host: host, clock: clock, random: random, coordinator: Coordinator(), strategy: .standalone)
+    }
+
+    /// The broker of a controller: shares `coordinator` with its reconciler.
+    package init(
+        host: any Host, clock: any HostClock, random: any RandomSource, coordinator: Coordinator, strategy: Strategy
     ) {
         self.host = host
         self.clock = clock
         self.random = random
-        self.reconciler = reconciler
-        self.ownsQueues = ownsQueues && reconciler != nil
-        self.pollInterval = pollInterval
+        self.coordinator = coordinator
+        self.strategy = strategy
     }
 
+    var runner: ActionRunner { ActionRunner(host: host, clock: clock, coordinator: coordinator) }
+
     /// Resolves `target` and hands out a disposable of it.
-    ///
-    /// In the daemon the candidates come from the newest pass's view of the host, without those in flight or handed
-    /// out since it was taken (no host read before the hand-out); when that view has none, the host is read again.
-    /// Outside the controller that owns the queues, a live controller's preloads are refused.
-    public func request(_ target: RequestTarget, source: String?, desired: DesiredState) async throws(RequestError)
+    package func request(_ target: RequestTarget, source: String?, desired: DesiredState) async throws(RequestError)
         -> Handout
     {
         let start = clock.now()
-        var view = try await currentView(desired, cached: true)
+        var view = try await currentView(cached: strategy == .leaseOwner)
         let template: String
         do {
             template = try target.resolve(in: desired, source: source, snapshot: view.snapshot)
         } catch {
             guard view.cached else { throw error }
-            view = try await currentView(desired, cached: false)
+            view = try await currentView(cached: false)
             template = try target.resolve(in: desired, source: source, snapshot: view.snapshot)
         }
         guard let spec = desired.spec(forDisposableTemplate: template) else {
             throw RequestError(.notFound, "disposable template \(template) has no template")
         }
-        if !ownsQueues, let holder = ControllerLease.liveHolder(in: view.snapshot.metadata) {
+        if strategy == .standalone, let holder = ControllerLease.liveHolder(in: view.snapshot.metadata) {
             throw RequestError(.unavailable,
                 "the dispo controller (pid \(holder)) owns the preload queues of this host; ask it through its socket "
                     + "(dispo request --socket PATH, or DISPO_SOCKET)")
         }
-        if let handout = try await takePreload(template, view: view, desired: desired, start: start) {
-            return handout
-        }
+        let request = Request(template: template, desired: desired, start: start)
+        if let handout = try await takePreload(request, view: view) { return handout }
         if view.cached {
-            view = try await currentView(desired, cached: false)
-            if let handout = try await takePreload(template, view: view, desired: desired, start: start) {
-                return handout
-            }
+            view = try await currentView(cached: false)
+            if let handout = try await takePreload(request, view: view) { return handout }
         }
+        if let handout = try await takeStarting(request, spec: spec, view: view) { return handout }
         let revision = await view.revision(of: template, in: desired, host: host)
-        if let reconciler, await reconciler.creatingCount(template) > 0 {
-            let timeout = (spec.ready?.timeout ?? Readiness.defaultTimeout).seconds * 1.2
-            let deadline = clock.now() + timeout
-            while clock.now() < deadline, await reconciler.creatingCount(template) > 0 {
-                do { try await clock.sleep(until: clock.now() + pollInterval) } catch { break }
-                let now = clock.now()
-                let current = try await hostCall { () throws(HostError) in try await host.snapshot() }
-                let fresh = View(snapshot: current, revisions: view.revisions, cached: false,
-                    unavailable: await reconciler.unavailable(since: now))
-                if let handout = try await takePreload(template, view: fresh, desired: desired, start: start) {
-                    return handout
-                }
-            }
-        }
-        return try await coldStart(template, spec: spec, revision: revision, start: start)
+        return try await coldStart(request, spec: spec, revision: revision)
     }
 
-    /// Claims the oldest ready, up-to-date preload of `view` and hands it out (``Host/handOut(_:)``: claim, unpause,
-    /// mark used); nil when none is left. Outdated ones met on the way are destroyed (the refill replaces them);
-    /// one found running (unpaused behind dispo's back) is someone's: it is marked used and skipped.
-    func takePreload(_ template: String, view: View, desired: DesiredState, start: Double)
-        async throws(RequestError) -> Handout?
-    {
-        let busy = view.unavailable
-        let snapshot = view.snapshot
-        let queue = snapshot.domains.filter {
-            $0.isOwned && $0.metadata[MetadataKey.role] == Role.preload.rawValue
-                && $0.metadata[MetadataKey.template] == template && $0.metadata[MetadataKey.stage] == Stage.paused.rawValue
-                && $0.power == .paused && !busy.contains($0.name)
-        }.sorted {
-            (Double($0.metadata[MetadataKey.created] ?? "") ?? 0, $0.domid) < (Double($1.metadata[MetadataKey.created] ?? "") ?? 0, $1.domid)
+    /// What one request is for.
+    struct Request: Sendable {
+        var template: String
+        var desired: DesiredState
+        var start: Double
+    }
+
+    /// Waits for the preloads of the template this process is making (woken by each completion, no polling) and
+    /// takes the first one it can, reading only that domain; nil when none is being made or none came in time.
+    func takeStarting(_ request: Request, spec: EffectiveSpec, view: View) async throws(RequestError) -> Handout? {
+        let deadline = clock.now() + (spec.ready?.timeout ?? Readiness.defaultTimeout).seconds * 1.2
+        var tried: Set<String> = []
+        while let name = await coordinator.nextCreated(of: request.template, since: view.takenAt, excluding: tried,
+            until: deadline, clock: clock)
+        {
+            tried.insert(name)
+            let found = try await hostCall { () throws(HostError) in try await host.domain(named: name) }
+            guard let domain = found else { continue }
+            var single = view
+            single.snapshot.domains = [domain]
+            single.cached = false
+            single.unavailable = coordinator.busy
+            if let handout = try await takePreload(request, view: single) { return handout }
         }
+        return nil
+    }
+
+    /// Takes the oldest ready, up-to-date preload of `view` and hands it out (``Host/handOut(_:)``); nil when none
+    /// is left. Outdated ones met on the way are destroyed (the refill replaces them); one found running (unpaused
+    /// behind dispo's back) is someone's: it is marked used and skipped.
+    func takePreload(_ request: Request, view: View) async throws(RequestError) -> Handout? {
+        let template = request.template
+        let queue = PreloadQueue.queue(of: template, in: view.snapshot).filter { !view.unavailable.contains($0.name) }
         guard !queue.isEmpty else { return nil }
-        let revision = await view.revision(of: template, in: desired, host: host)
-        let useRecord = ActionRunner.useRecord(template: template, snapshot: snapshot, now: clock.now())
+        let revision = await view.revision(of: template, in: request.desired, host: host)
+        let delay = request.desired.disposableTemplates[template]?.preload.delay
         for domain in queue {
             guard domain.metadata[MetadataKey.revision] == revision else {
                 await discard(domain.name)
                 continue
             }
-            if let reconciler, await !reconciler.hold(domain.name) { continue }
+            guard coordinator.hold(domain.name) else { continue }
+            let useRecord = UseRecord.update(template: template, snapshot: view.snapshot, taking: domain.name,
+                delay: delay, at: coordinator.stamp(clock))
             let outcome: HandOutOutcome
             do {
                 outcome = try await host.handOut(handOutRequest(domain, useRecord: useRecord))
             } catch {
                 await discard(domain.name)
-                await unhold(domain.name)
+                coordinator.release(domain.name)
                 continue
             }
             switch outcome {
             case .handedOut:
-                // The name stays held until the reconciler knows views of before are stale (handedOut).
-                if ownsQueues {
-                    // It runs: answer now; the used record follows while the name stays held.
-                    Task { [self] in
-                        // A crash before this leaves a running preload, which the planner counts as used.
-                        try? await markUsed(domain.name, template: template, useRecord: useRecord)
-                        await reconciler?.handedOut(domain.name)
+                coordinator.handedOut(domain.name, at: clock.now())
+                let handout = Handout(name: domain.name, domid: domain.domid, uuid: domain.uuid, template: template,
+                    preloaded: true, seconds: clock.now() - request.start)
+                switch strategy {
+                case .leaseOwner:
+                    // It runs: answer now. The used record follows while the name stays held; a stop waits for
+                    // it, and a crash before it leaves a running preload, which the planner relabels used.
+                    let runner = self.runner
+                    coordinator.finishInBackground(domain.name) {
+                        try? await runner.markUsed(domain.name, useRecord: useRecord)
                     }
-                } else {
-                    await reconciler?.handedOut(domain.name)
+                case .standalone:
+                    coordinator.release(domain.name)  // the host wrote the used record with the hand-out
                 }
-                return Handout(name: domain.name, domid: domain.domid, uuid: domain.uuid, template: template,
-                    preloaded: true, seconds: clock.now() - start)
+                return handout
             case .notMatching:
                 break
             case .notPaused(.running):
-                try? await markUsed(domain.name, template: template)
+                try? await runner.markUsed(domain.name, useRecord: useRecord)
             case .notPaused:
                 await discard(domain.name)
             }
-            await unhold(domain.name)
+            coordinator.release(domain.name)
         }
         return nil
     }
 
-    /// The hand-out of `domain`: in the controller that owns the queues just the unpause (its holds make it
-    /// exclusive); elsewhere a durable claim first, which makes it an unnamed disposable being handed out (the
-    /// planner removes one left paused in that stage by a crash), then the unpause and the used record.
+    /// The hand-out of `domain`: for the lease owner just the unpause (its holds make it exclusive); standalone a
+    /// durable claim first, which makes it an unnamed disposable being handed out (the planner removes one left
+    /// paused in that stage by a crash), then the unpause and the used record with the use.
     func handOutRequest(_ domain: Domain, useRecord: [String: String?]) -> HandOutRequest {
-        if ownsQueues {
+        switch strategy {
+        case .leaseOwner:
             return HandOutRequest(name: domain.name, domid: domain.domid, uuid: domain.uuid, expected: [:], claim: [:],
                 used: [:])
+        case .standalone:
+            return HandOutRequest(
+                name: domain.name, domid: domain.domid, uuid: domain.uuid,
+                expected: [MetadataKey.stage: Stage.paused.rawValue, MetadataKey.role: Role.preload.rawValue],
+                claim: [MetadataKey.role: Role.unnamed.rawValue, MetadataKey.stage: Stage.requested.rawValue],
+                used: [MetadataKey.stage: Stage.used.rawValue], hostMetadata: useRecord)
         }
-        return HandOutRequest(
-            name: domain.name, domid: domain.domid, uuid: domain.uuid,
-            expected: [MetadataKey.stage: Stage.paused.rawValue, MetadataKey.role: Role.preload.rawValue],
-            claim: [MetadataKey.role: Role.unnamed.rawValue, MetadataKey.stage: Stage.requested.rawValue],
-            used: [MetadataKey.stage: Stage.used.rawValue], hostMetadata: useRecord)
-    }
-
-    private func unhold(_ name: String) async {
-        await reconciler?.unhold(name)
     }
 
     /// Makes a disposable from scratch: create, start, wait until ready.
-    func coldStart(_ template: String, spec: EffectiveSpec, revision: String, start: Double) async throws(RequestError)
-        -> Handout
-    {
+    func coldStart(_ request: Request, spec: EffectiveSpec, revision: String) async throws(RequestError) -> Handout {
+        let template = request.template
         var lastError = HostError(.operationFailed, "no attempt")
         for _ in 0..<3 {
             let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
-            let busy = await reconciler?.busyNames ?? []
-            let taken = DispidAllocator.inUse(snapshot).union(busy.compactMap(DispidAllocator.dispid(inName:)))
+            let taken = DispidAllocator.inUse(snapshot).union(coordinator.busy.compactMap(DispidAllocator.dispid(inName:)))
             guard let dispid = DispidAllocator.allocate(inUse: taken, released: DispidAllocator.released(snapshot.metadata),
-                now: clock.now(), random: random)
+                now: clock.wallNow(), random: random)
             else {
                 throw RequestError(.hostFailed, "no free dispid after \(DispidAllocator.draws) draws; release some disposables")
             }
             let name = DispidAllocator.name(dispid)
-            if let reconciler, await !reconciler.hold(name) { continue }
-            defer { Task { [reconciler] in await reconciler?.unhold(name) } }
+            guard coordinator.hold(name) else { continue }
+            defer { coordinator.release(name) }
             let metadata = ActionRunner.metadata(role: .unnamed, template: template, revision: revision, dispid: dispid,
-                now: clock.now())
+                now: coordinator.stamp(clock))
+            let delay = request.desired.disposableTemplates[template]?.preload.delay
             do {
-                let domain = try await ActionRunner(host: host, clock: clock).boot(name, spec: spec, metadata: metadata)
-                try await markUsed(name, template: template)
+                let domain = try await runner.boot(name, spec: spec, metadata: metadata)
+                try await runner.markUsed(name, useRecord: UseRecord.update(template: template, snapshot: snapshot,
+                    taking: nil, delay: delay, at: coordinator.stamp(clock)))
                 return Handout(name: name, domid: domain.domid, uuid: domain.uuid, template: template, preloaded: false,
-                    seconds: clock.now() - start)
+                    seconds: clock.now() - request.start)
             } catch where error.code == .alreadyExists {
                 lastError = error
                 continue
             } catch {
-                try? await ActionRunner(host: host, clock: clock).destroy(name: name)
+                try? await runner.destroy(name: name)
                 throw RequestError(error)
             }
         }
         throw RequestError(lastError)
     }
 
-    /// Ends an unnamed disposable: asks it to power off, then removes it and its disks. A name still held (a
-    /// hand-out recording its use) is waited for, up to 5 s.
     static func time(_ seconds: Double) -> String {
         Date(timeIntervalSince1970: seconds).ISO8601Format()
     }
 
-    public func release(_ name: String) async throws(RequestError) {
-        if let reconciler {
-            let deadline = clock.now() + 5
-            while await reconciler.busyNames.contains(name), clock.now() < deadline {
-                do { try await clock.sleep(until: clock.now() + pollInterval) } catch { break }
-            }
-        }
-        let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
-        guard let domain = snapshot.domain(named: name) else {
-            if let dispid = DispidAllocator.dispid(inName: name),
-                let at = DispidAllocator.released(snapshot.metadata)[dispid]
-            {
+    /// Ends an unnamed disposable: asks it to power off, then removes it and its disks. A hand-out of `name` still
+    /// writing its record is waited for first.
+    package func release(_ name: String) async throws(RequestError) {
+        await coordinator.recorded(name)
+        let found = try await hostCall { () throws(HostError) in try await host.domain(named: name) }
+        guard let domain = found else {
+            let metadata = try await hostCall { () throws(HostError) in try await host.snapshot().metadata }
+            if let dispid = DispidAllocator.dispid(inName: name), let at = DispidAllocator.released(metadata)[dispid] {
                 throw RequestError(.alreadyReleased,
                     "\(name) was already released (\(Self.time(at))); its name is not reused for 7 days after that")
             }
@@ -235,35 +243,31 @@ public struct Broker: Sendable {
                     + "dispo removes it shortly")
             }
         }
-        if let reconciler, await !reconciler.hold(name) {
+        guard coordinator.hold(name) else {
             throw RequestError(.notReleasable, "\(name) is being worked on right now; try again")
         }
-        defer { Task { [reconciler] in await reconciler?.unhold(name) } }
+        defer { coordinator.release(name) }
+        let runner = self.runner
         try await hostCall { () throws(HostError) in
             if domain.power == .paused { try await host.unpause(name) }
-            try await ActionRunner(host: host, clock: clock).stop(name: name)
+            try await runner.stop(name: name)
         }
-    }
-
-    private func markUsed(_ name: String, template: String, useRecord: [String: String?]? = nil)
-        async throws(HostError)
-    {
-        try await ActionRunner(host: host, clock: clock).markUsed(name, template: template, useRecord: useRecord)
     }
 
     private func discard(_ name: String) async {
-        try? await ActionRunner(host: host, clock: clock).destroy(name: name)
+        try? await runner.destroy(name: name)
     }
 
-    /// The host the broker picks from: the newest pass's view (daemon) or a fresh snapshot.
-    private func currentView(_ desired: DesiredState, cached: Bool) async throws(RequestError) -> View {
-        if cached, let (last, unavailable) = await reconciler?.viewForHandOut() {
-            return View(snapshot: last.snapshot, revisions: last.revisions, cached: true, unavailable: unavailable)
+    /// The host the broker picks from: the newest pass's view (lease owner) or a fresh snapshot.
+    private func currentView(cached: Bool) async throws(RequestError) -> View {
+        if cached, let (last, unavailable) = coordinator.viewForHandOut() {
+            return View(snapshot: last.snapshot, revisions: last.revisions, cached: true, unavailable: unavailable,
+                takenAt: last.at)
         }
         let takenAt = clock.now()
         let snapshot = try await hostCall { () throws(HostError) in try await host.snapshot() }
-        return View(snapshot: snapshot, revisions: nil, cached: false,
-            unavailable: await reconciler?.unavailable(since: takenAt) ?? [])
+        return View(snapshot: snapshot, revisions: nil, cached: false, unavailable: coordinator.unavailable(since: takenAt),
+            takenAt: takenAt)
     }
 
     private func hostCall<Value>(_ body: () async throws(HostError) -> Value) async throws(RequestError) -> Value {
@@ -284,6 +288,8 @@ extension Broker {
         var cached: Bool
         /// Names not to take from it: in flight, or handed out since it was taken.
         var unavailable: Set<String>
+        /// When it was taken (monotonic).
+        var takenAt: Double
 
         /// The revision of one disposable template's spec in `desired`, with the file fingerprint the pass took
         /// when there is one (else its template's files are fingerprinted now).

@@ -1,25 +1,24 @@
 public import DispoHost
 
-/// Why a request or release was refused; the code maps to the HTTP status and the CLI's message.
+/// Why a request or release was refused; the code says what kind of refusal it is (the socket API maps it to an
+/// HTTP status), the message what the CLI prints.
 public struct RequestError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable {
         public let name: String
-        /// The HTTP status the socket API answers with.
-        public let httpStatus: Int
-        /// A malformed target or body (400).
-        public static let badRequest = Code(name: "bad-request", httpStatus: 400)
-        /// No such disposable template or disposable (404).
-        public static let notFound = Code(name: "not-found", httpStatus: 404)
-        /// The name exists but cannot be released (409).
-        public static let notReleasable = Code(name: "not-releasable", httpStatus: 409)
-        /// The disposable was released already (410).
-        public static let alreadyReleased = Code(name: "already-released", httpStatus: 410)
-        /// The daemon is stopping (503).
-        public static let shuttingDown = Code(name: "shutting-down", httpStatus: 503)
-        /// The daemon cannot serve yet: no valid config is in force (503).
-        public static let unavailable = Code(name: "unavailable", httpStatus: 503)
-        /// The host failed (500).
-        public static let hostFailed = Code(name: "host-failed", httpStatus: 500)
+        /// A malformed target or body.
+        public static let badRequest = Code(name: "bad-request")
+        /// No such disposable template or disposable.
+        public static let notFound = Code(name: "not-found")
+        /// The name exists but cannot be released.
+        public static let notReleasable = Code(name: "not-releasable")
+        /// The disposable was released already.
+        public static let alreadyReleased = Code(name: "already-released")
+        /// The daemon is stopping.
+        public static let shuttingDown = Code(name: "shutting-down")
+        /// The daemon cannot serve yet: no valid config is in force.
+        public static let unavailable = Code(name: "unavailable")
+        /// The host failed.
+        public static let hostFailed = Code(name: "host-failed")
     }
 
     public var code: Code

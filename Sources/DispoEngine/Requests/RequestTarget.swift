@@ -2,7 +2,7 @@ public import DispoConfig
 public import DispoHost
 
 /// What a request asks for, in Qubes' policy terms.
-public enum RequestTarget: Sendable, Hashable, CustomStringConvertible {
+package enum RequestTarget: Sendable, Hashable, CustomStringConvertible {
     /// A disposable template by name.
     case template(String)
     /// `@dispvm`: the source's default disposable template (System.default_dispvm when there is no source).
@@ -11,7 +11,7 @@ public enum RequestTarget: Sendable, Hashable, CustomStringConvertible {
     case tagged(String)
 
     /// Parses `NAME`, `@dispvm`, `@dispvm:NAME` or `@dispvm:@tag:TAG` (nil: `@dispvm`).
-    public static func parse(_ text: String?) throws(RequestError) -> RequestTarget {
+    package static func parse(_ text: String?) throws(RequestError) -> RequestTarget {
         guard let text, !text.isEmpty, text != "@dispvm" else { return .defaultDispVM }
         if text.hasPrefix("@dispvm:@tag:") {
             let tag = String(text.dropFirst("@dispvm:@tag:".count))
@@ -30,7 +30,7 @@ public enum RequestTarget: Sendable, Hashable, CustomStringConvertible {
         return .template(text)
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .template(let name): return name
         case .defaultDispVM: return "@dispvm"
@@ -42,7 +42,7 @@ public enum RequestTarget: Sendable, Hashable, CustomStringConvertible {
     ///
     /// `@dispvm` from a source follows Qubes: a disposable (named or not) uses its own disposable template;
     /// any other source, or none, uses System.default_dispvm.
-    public func resolve(in desired: DesiredState, source: String?, snapshot: HostSnapshot) throws(RequestError)
+    package func resolve(in desired: DesiredState, source: String?, snapshot: HostSnapshot) throws(RequestError)
         -> String
     {
         switch self {

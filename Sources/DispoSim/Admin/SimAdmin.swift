@@ -41,7 +41,7 @@ public struct SimAdmin: Sendable {
 
     public func list() async throws(HostError) -> Listing {
         let state = try await store.read()
-        let now = clock.now()
+        let now = clock.wallNow()
         let booting = state.domains.filter { $0.power == .running && !$0.isReady(at: now) }.map(\.name)
         return Listing(
             snapshot: state.snapshot(at: now), dom0Memory: Size(kibibytes: state.dom0MemoryKiB),
@@ -53,7 +53,7 @@ public struct SimAdmin: Sendable {
     public func addForeign(name: String, memory: Size) async throws(HostError) -> Domain {
         let clock = self.clock
         return try await store.modify { state throws(HostError) in
-            let now = clock.now()
+            let now = clock.wallNow()
             if state.domains.contains(where: { $0.name == name }) {
                 throw HostError(.alreadyExists, domain: name, "a domain with this name already exists")
             }
@@ -111,7 +111,7 @@ public struct SimAdmin: Sendable {
         try await store.modify { state throws(HostError) in
             let index = try state.index(of: name)
             try SimHost.require(state.domains[index], in: allowed, to: verb)
-            body(&state, index, clock.now())
+            body(&state, index, clock.wallNow())
         }
     }
 }

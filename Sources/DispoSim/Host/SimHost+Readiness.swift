@@ -10,7 +10,7 @@ extension SimHost {
     public func waitReady(_ name: String, readiness: Readiness?, timeout: Interval) async throws(HostError) {
         let clock = self.clock
         let verdict = try await store.modify { state throws(HostError) -> ReadyVerdict in
-            let now = clock.now()
+            let now = clock.wallNow()
             let index = try state.index(of: name)
             let domain = state.domains[index]
             guard domain.hasStarted, let readyAt = domain.readyAt else {
@@ -35,7 +35,8 @@ extension SimHost {
             throw HostError(
                 .timeout, domain: name, "not ready after \(timeout)" + (readiness.map { " (\($0.xenstore))" } ?? ""))
         case .readyAt(let readyAt, let id):
-            deadline = readyAt
+            // The sim records its times on the wall clock (they outlive the process); sleep on the monotonic one.
+            deadline = clock.monotonic(ofWall: readyAt)
             domid = id
         }
         try await sleep(until: deadline, waitingFor: name)

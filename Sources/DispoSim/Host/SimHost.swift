@@ -32,14 +32,14 @@ public struct SimHost: Host {
     public func snapshot() async throws(HostError) -> HostSnapshot {
         let clock = self.clock
         let state = try await store.read()
-        return state.snapshot(at: clock.now())
+        return state.snapshot(at: clock.wallNow())
     }
 
     /// One read of the store, and the view of that one domain only.
     public func domain(named name: String) async throws(HostError) -> Domain? {
         let clock = self.clock
         let state = try await store.read()
-        return state.domains.first { $0.name == name }.map { state.view(of: $0, at: clock.now()) }
+        return state.domains.first { $0.name == name }.map { state.view(of: $0, at: clock.wallNow()) }
     }
 
     public func create(_ request: CreateRequest) async throws(HostError) -> Domain {
@@ -120,7 +120,7 @@ public struct SimHost: Host {
         _ change: @escaping @Sendable (inout SimState, Double) throws(HostError) -> Step<Value>
     ) async throws(HostError) -> Value {
         let clock = self.clock
-        let step = try await store.modify { state throws(HostError) in try change(&state, clock.now()) }
+        let step = try await store.modify { state throws(HostError) in try change(&state, clock.wallNow()) }
         switch step {
         case .failed(let error):
             throw error

@@ -3,20 +3,20 @@
 /// Level-based: it says *that* something changed, not what; the consumer rescans the directory.
 /// `events == 0` marks a fallback tick, sent every few seconds while watches cannot be set
 /// (see `ConfigWatcher.problems`).
-public struct ConfigChange: Sendable, Hashable {
+package struct ConfigChange: Sendable, Hashable {
     /// Relevant inotify events in the burst (editor droppings and hidden files are not counted).
-    public var events: Int
+    package var events: Int
     /// When the first event of the burst was read.
-    public var firstEventAt: ContinuousClock.Instant
+    package var firstEventAt: ContinuousClock.Instant
     /// When the last event of the burst was read; the tick follows a quiet `debounce` after it.
-    public var lastEventAt: ContinuousClock.Instant
+    package var lastEventAt: ContinuousClock.Instant
     /// Up to `ConfigChange.pathLimit` distinct paths seen in the burst, in order, for logs.
-    public var paths: [String]
+    package var paths: [String]
 
     /// How many paths a change keeps at most.
-    public static let pathLimit = 20
+    package static let pathLimit = 20
 
-    public init(
+    package init(
         events: Int, firstEventAt: ContinuousClock.Instant, lastEventAt: ContinuousClock.Instant, paths: [String]
     ) {
         self.events = events

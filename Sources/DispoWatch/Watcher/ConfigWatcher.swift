@@ -19,7 +19,7 @@ import Foundation
 /// and any change after fires an event. Changes made between `changes()` and the first watches (a few
 /// milliseconds on the thread) are not ticked: load the config after calling `changes()`, and keep a periodic
 /// resync.
-public final class ConfigWatcher: Sendable {
+package final class ConfigWatcher: Sendable {
     private let directory: String
     private let debounce: Duration
     private let options: WatchOptions
@@ -28,10 +28,10 @@ public final class ConfigWatcher: Sendable {
     /// Problems that made the watcher fall back to periodic ticks (inotify watch or instance limits, permission
     /// errors, another watcher in this process), each once when it appears; keeps the newest 16 unread. Finishes
     /// with `stop()`. Messages are single lines that say what to do.
-    public let problems: AsyncStream<String>
+    package let problems: AsyncStream<String>
 
     /// Watches `directory` (which may not exist yet, may be a symlink) recursively.
-    public convenience init(directory: String, debounce: Duration = .milliseconds(200)) {
+    package convenience init(directory: String, debounce: Duration = .milliseconds(200)) {
         self.init(directory: directory, debounce: debounce, options: WatchOptions())
     }
 
@@ -45,7 +45,7 @@ public final class ConfigWatcher: Sendable {
     }
 
     /// The problem in force now, `nil` while every watch is set.
-    public var lastProblem: String? { control.lastProblem }
+    package var lastProblem: String? { control.lastProblem }
 
     /// One value per debounced burst of changes, yielded after the watches were re-established, so a rescan
     /// done after receiving it sees every change up to that point. Finishes when `stop()` is called.
@@ -53,7 +53,7 @@ public final class ConfigWatcher: Sendable {
     ///
     /// Unread values collapse into the newest (it covers the older ones). A second call, or a call after
     /// `stop()`, returns a finished stream. Cancelling the consuming task stops the watcher.
-    public func changes() -> AsyncStream<ConfigChange> {
+    package func changes() -> AsyncStream<ConfigChange> {
         let (stream, continuation) = AsyncStream.makeStream(of: ConfigChange.self, bufferingPolicy: .bufferingNewest(1))
         let control = control
         guard let wake = control.start(continuation) else {
@@ -80,7 +80,7 @@ public final class ConfigWatcher: Sendable {
     /// Stops the thread (within about a second) and finishes the stream.
     ///
     /// The stream finishes at once; the thread wakes from `poll` immediately and exits within milliseconds.
-    public func stop() {
+    package func stop() {
         control.stop()
     }
 }

@@ -1,3 +1,4 @@
+public import DispoHost
 import Synchronization
 
 /// Virtual time for tests whose sleepers wait until the test moves time past their deadline, so a test can
@@ -10,6 +11,7 @@ public final class ManualClock: HostClock {
 
     private struct State {
         var now: Double
+        var wallOffset = 0.0
         var sleepers: [Int: Sleeper] = [:]
         var nextID = 0
     }
@@ -21,6 +23,13 @@ public final class ManualClock: HostClock {
     }
 
     public func now() -> Double { state.withLock { $0.now } }
+
+    public func wallNow() -> Double { state.withLock { $0.now + $0.wallOffset } }
+
+    /// Steps the wall clock alone (forward or back); monotonic time and the sleepers do not move.
+    public func stepWall(by seconds: Double) {
+        state.withLock { $0.wallOffset += seconds }
+    }
 
     public func sleep(until deadline: Double) async throws {
         let id = state.withLock { state in
