@@ -1,7 +1,8 @@
 # dispo — common tasks. `make demo` and `make test` work on a fresh Debian 12 machine with Swift.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev libyajl-dev
+# git, gnupg and openssh-client: the git source runs them (and its tests serve and sign real repositories)
+DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev libyajl-dev git gnupg openssh-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 

@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DispoDaemon", targets: ["DispoDaemon"]),
         .library(name: "DispoWatch", targets: ["DispoWatch"]),
         .library(name: "DispoXen", targets: ["DispoXen"]),
+        .library(name: "DispoGit", targets: ["DispoGit"]),
         // Test clocks and helpers, for the benchmarks package (never linked into dispo).
         .library(name: "DispoTestKit", targets: ["DispoTestKit"]),
     ],
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // System libraries (Debian packages; `make test` installs them when missing).
@@ -60,6 +62,15 @@ let package = Package(
         ),
         // The real Xen backend (`--host xen`): libxenlight and xenstore on a dedicated thread.
         .target(name: "DispoXen", dependencies: ["CXenLight", "DispoHost", "DispoConfig"]),
+        // The git source: a repository mirrored with Debian's git, verified commits read from its object database.
+        .target(
+            name: "DispoGit",
+            dependencies: [
+                "DispoConfig", "DispoDaemon", "DispoEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
         // The config directory watcher: libinotifytools on a dedicated thread, debounced ticks as an AsyncStream.
         .target(name: "DispoWatch", dependencies: ["CInotifyTools"]),
         // The command-line interface (library so tests can reach the commands).
@@ -70,6 +81,7 @@ let package = Package(
                 "DispoEngine",
                 "DispoSim",
                 "DispoDaemon",
+                "DispoGit",
                 "DispoWatch",
                 "DispoXen",
                 .product(name: "Logging", package: "swift-log"),
@@ -99,6 +111,14 @@ let package = Package(
         .testTarget(name: "DispoWatchTests", dependencies: ["DispoWatch", "DispoTestKit"]),
         .testTarget(name: "DispoSimTests", dependencies: ["DispoSim", "DispoTestKit"]),
         .testTarget(name: "DispoXenTests", dependencies: ["DispoXen", "CXenLight", "DispoTestKit"]),
+        .testTarget(
+            name: "DispoGitTests",
+            dependencies: [
+                "DispoGit", "DispoConfig", "DispoDaemon", "DispoEngine", "DispoTestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
         .testTarget(
             name: "DispoDaemonTests",
             dependencies: [

@@ -53,6 +53,7 @@ let package = Package(
             name: "BenchSources",
             dependencies: [
                 .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
+                .product(name: "DispoEngine", package: "dispo"),
             ],
             path: "Sources/BenchSources"),
 
@@ -70,7 +71,7 @@ let package = Package(
             name: "WatchLatency",
             dependencies: [
                 .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoSim", package: "dispo"),
-                .product(name: "DispoConfig", package: "dispo"),
+                .product(name: "DispoConfig", package: "dispo"), .product(name: "DispoEngine", package: "dispo"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/WatchLatency"),
@@ -101,6 +102,7 @@ let package = Package(
             dependencies: [
                 "LoadBench", "HandoutBench",
                 .product(name: "DispoDaemon", package: "dispo"), .product(name: "DispoConfig", package: "dispo"),
+                .product(name: "DispoEngine", package: "dispo"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/HandoutReload",

@@ -1,6 +1,7 @@
 import Dispatch
 import DispoConfig
 import DispoDaemon
+import DispoEngine
 import Synchronization
 
 /// A ``ConfigSource`` on YAML text the test edits; an edit cues, as the file watcher would. A test can hold the
@@ -57,6 +58,7 @@ final class MemorySource: ConfigSource {
     }
 
     func changes() -> AsyncStream<ConfigCue> { cues }
+    func status() async -> SourceStatus? { nil }
 }
 
 /// Holds one load until the test opens it, and tells the test when the load reached it.

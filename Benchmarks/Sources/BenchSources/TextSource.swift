@@ -1,5 +1,6 @@
 import DispoConfig
 public import DispoDaemon
+public import DispoEngine
 
 /// A config given as YAML text, as the benchmarks' controllers load it: in memory, never cued.
 public struct TextSource: ConfigSource {
@@ -14,6 +15,8 @@ public struct TextSource: ConfigSource {
     }
 
     /// Finished at once: the text never changes.
+    public func status() async -> SourceStatus? { nil }
+
     public func changes() -> AsyncStream<ConfigCue> {
         AsyncStream { $0.finish() }
     }

@@ -1,5 +1,6 @@
 import DispoConfig
 import DispoDaemon
+import DispoEngine
 import Foundation
 import HandoutBench
 import LoadBench
@@ -62,6 +63,7 @@ let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
         }
 
         func changes() -> AsyncStream<ConfigCue> { AsyncStream { $0.finish() } }
+        func status() async -> SourceStatus? { nil }
     }
     let controller = Controller(
         host: HandoutBench.host(), options: HandoutBench.options, logger: logger, source: ReloadingSource())

@@ -1,5 +1,6 @@
 import DispoConfig
 import DispoDaemon
+import DispoEngine
 import DispoHost
 import DispoSim
 import Foundation
@@ -62,6 +63,7 @@ struct NotingSource: ConfigSource {
     }
 
     func changes() -> AsyncStream<ConfigCue> { directory.changes() }
+    func status() async -> SourceStatus? { nil }
 }
 
 let host = SimHost(store: MemorySimStore(), clock: SystemClock())

@@ -45,17 +45,17 @@ struct Apply: AsyncParsableCommand {
 
     func run() async throws {
         let desired: DesiredState
-        if allowEmpty, !FileManager.default.fileExists(atPath: config.resolvedDirectory) {
+        if allowEmpty, config.resolvedSource == nil, !FileManager.default.fileExists(atPath: config.resolvedDirectory) {
             StandardError.write("dispo: \(config.resolvedDirectory) does not exist; with --allow-empty it counts as empty")
             desired = DesiredState()
         } else {
-            desired = try LoadedConfig.load(config)
+            desired = try await LoadedConfig.load(config)
         }
         let choice = try hostOptions.choice()
         let host = try HostFactory.open(choice)
         // One owner per host: refuses while a controller (or another apply) holds it; held until apply ends.
         let lock = try HostOwnership.acquire(
-            choice, command: "apply", config: canonicalPath(config.resolvedDirectory), socket: nil)
+            choice, command: "apply", config: config.identity, socket: nil)
         defer { lock.release() }
         let clock = SystemClock()
         let progress = ProgressPrinter(start: clock.now())
@@ -66,7 +66,7 @@ struct Apply: AsyncParsableCommand {
             onEvent: { progress.handle($0) })
         let first = try await performing { () throws(HostError) in try await reconciler.plan(desired) }
         if let empty = first.waits.first(where: { $0.kind == .emptyConfig }) {
-            throw failure("\(config.resolvedDirectory): \(empty.detail); nothing was done")
+            throw failure("\(config.shownName): \(empty.detail); nothing was done")
         }
         if let summary = PlanSummary(first).line { StandardError.write(summary) }
         let started = clock.now()

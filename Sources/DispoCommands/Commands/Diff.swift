@@ -1,5 +1,7 @@
 import ArgumentParser
 import DispoConfig
+import DispoDaemon
+import DispoGit
 import DispoEngine
 import DispoHost
 
@@ -14,8 +16,13 @@ struct Diff: AsyncParsableCommand {
             Exit status: 0 in sync, 2 drift, 1 error (including a name conflict
             with a domain dispo does not own, or an empty config without --allow-empty).
 
+            With --git, the config is the git source's commit in force; --ref REF previews a
+            branch, tag or commit of its repository instead (before it is merged), and says when
+            the controller would refuse that commit (its signature, the fast-forward rule).
+
             Examples:
               dispo diff -c examples/qubes --host sim:/tmp/host.json
+              dispo diff --git /etc/dispo-source.yaml --ref feature/more-preloads
               dispo diff --json | jq '.actions[] | select(.reason == "refresh")'
             """)
 
@@ -31,14 +38,28 @@ struct Diff: AsyncParsableCommand {
     @Flag(help: "Plan as if apply --allow-empty were given.")
     var allowEmpty = false
 
+    @Option(help: ArgumentHelp("With --git: preview this branch, tag or commit of the repository.", valueName: "REF"))
+    var ref: String?
+
+    func validate() throws {
+        if ref != nil, config.resolvedSource == nil {
+            throw ValidationError("--ref needs a git source (--git FILE or $DISPO_GIT_SOURCE)")
+        }
+    }
+
     func run() async throws {
-        let desired = try LoadedConfig.load(config)
+        let desired: DesiredState
+        if let ref {
+            desired = try await preview(ref)
+        } else {
+            desired = try await LoadedConfig.load(config)
+        }
         let host = try HostFactory.open(hostOptions)
         let reconciler = Reconciler(host: host, clock: SystemClock(),
             options: ReconcileOptions(plan: PlanOptions(restart: restart, allowEmpty: allowEmpty)))
         let plan = try await performing { () throws(HostError) in try await reconciler.plan(desired) }
         if !json, let empty = plan.waits.first(where: { $0.kind == .emptyConfig }) {
-            throw failure("\(config.resolvedDirectory): \(empty.detail); nothing to plan")
+            throw failure("\(config.shownName): \(empty.detail); nothing to plan")
         }
         if json {
             try JSONOutput.print(DiffReport(plan))
@@ -47,5 +68,26 @@ struct Diff: AsyncParsableCommand {
         }
         if plan.waits.contains(where: \.isError) { throw ExitCode(1) }
         if !plan.isInSync { throw ExitCode(2) }
+    }
+
+    /// The config of `ref` in the git source, printing what it is and whether it would be refused.
+    private func preview(_ ref: String) async throws -> DesiredState {
+        guard let source = try LoadedConfig.openSource(config) else { throw ExitCode(1) }
+        switch await source.preview(ref) {
+        case .failure(let problem):
+            throw failure("cannot preview \(ref): \(problem.message)")
+        case .success(let preview):
+            var renderer = DiagnosticRenderer(terminal: .standardError, directory: nil)
+            for diagnostic in preview.load.diagnostics { StandardError.write(renderer.render(diagnostic)) }
+            guard preview.load.isValid else {
+                throw failure("\(preview.revision) has \(plural(preview.load.diagnostics.errorCount, "error")); "
+                    + "the controller would keep the config in force")
+            }
+            StandardError.write("dispo: previewing \(preview.revision) for host \(source.host)")
+            if let refusal = preview.wouldRefuse {
+                StandardError.write("dispo: warning: as the head, this commit would be refused: \(refusal)")
+            }
+            return preview.load.state
+        }
     }
 }

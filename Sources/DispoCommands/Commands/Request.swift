@@ -52,7 +52,7 @@ struct Request: AsyncParsableCommand {
                 try await APIClient.request(target: target, source: source, socket: daemon.socket)
             }
         case .direct(let choice):
-            let desired = try LoadedConfig.load(config)
+            let desired = try await LoadedConfig.load(config)
             let host = try HostFactory.open(choice)
             handout = try await refusing { () throws(RequestError) in
                 try await Broker(host: host, clock: SystemClock())

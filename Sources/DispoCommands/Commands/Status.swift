@@ -70,13 +70,13 @@ struct Status: AsyncParsableCommand {
     }
 
     private func fromHost(_ choice: HostOptions.Choice) async throws -> StatusReport {
-        let loaded = LoadedConfig.loadAllowingErrors(config)
+        let loaded = try await LoadedConfig.loadAllowingErrors(config)
         let host = try HostFactory.open(choice)
         let snapshot = try await performing { () throws(HostError) in try await host.snapshot() }
         var report = StatusReport.make(
-            desired: loaded.state, configErrors: loaded.diagnostics.filter { $0.severity == .error },
-            revisions: await Revisions.compute(loaded.state, host: host), snapshot: snapshot,
-            backend: host.backend, location: host.location)
+            desired: loaded.result.state, configErrors: loaded.result.diagnostics.filter { $0.severity == .error },
+            revisions: await Revisions.compute(loaded.result.state, host: host), snapshot: snapshot,
+            backend: host.backend, location: host.location, commit: loaded.revision, source: loaded.source)
         report.source = .init(kind: "host")
         return report
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DispoConfig
 import DispoDaemon
 import DispoEngine
+import DispoGit
 import DispoHost
 import Logging
 import ServiceLifecycle
@@ -25,6 +26,7 @@ struct Watch: AsyncParsableCommand {
             Examples:
               dispo watch -c /etc/dispo
               dispo watch -c examples/qubes --host sim:/tmp/host.json --socket /tmp/dispo.sock
+              dispo watch --git /etc/dispo-source.yaml   # follow a git repository (see README)
               dispo watch --log-format json 2>>/var/log/dispo.jsonl
             """)
 
@@ -86,7 +88,7 @@ struct Watch: AsyncParsableCommand {
         }
         let choice = try hostOptions.choice()
         let host = try HostFactory.open(choice)
-        let directory = canonicalPath(config.resolvedDirectory)
+        let directory = config.identity
         let socketPath = noSocket ? nil : canonicalPath(socket ?? SocketPath.defaultPath)
         // One controller per host: the lock is taken before anything is touched, and held until the process ends.
         let lock = try HostOwnership.acquire(choice, command: "watch", config: directory, socket: socketPath)
@@ -98,7 +100,20 @@ struct Watch: AsyncParsableCommand {
                 throw failure(error.description)
             }
         }
-        let source = DirectorySource(directory: directory, debounce: .milliseconds(Int64(debounceSeconds * 1000)))
+        let source: any ConfigSource
+        let stopSource: @Sendable () async -> Void
+        if let git = try LoadedConfig.openSource(config, logger: logger) {
+            source = git
+            stopSource = { await git.stop() }
+            logger.info("following a git source", metadata: [
+                "source": "\(git.spec.name)", "url": "\(git.location)", "ref": "\(git.spec.ref)", "host_name": "\(git.host)",
+                "interval": "\(git.spec.interval)s", "mirror": "\(git.directory)",
+            ])
+        } else {
+            let watched = DirectorySource(directory: directory, debounce: .milliseconds(Int64(debounceSeconds * 1000)))
+            source = watched
+            stopSource = { watched.stop() }
+        }
         var reconcile = ReconcileOptions.controller
         reconcile.parallel = parallel
         reconcile.plan = PlanOptions(restart: false, allowEmpty: allowEmpty)
@@ -112,7 +127,7 @@ struct Watch: AsyncParsableCommand {
             services.append(APIServer(path: socketPath, group: socketGroup, controller: controller, config: directory,
                 logger: logger))
         }
-        services.append(ControllerService(controller: controller, hostEvents: host.events(), onStop: { source.stop() }))
+        services.append(ControllerService(controller: controller, hostEvents: host.events(), onStop: { Task { await stopSource() } }))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

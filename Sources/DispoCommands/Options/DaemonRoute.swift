@@ -63,11 +63,12 @@ enum DaemonRoute {
                     + "(given by --host); use its socket for that host, or leave --socket out")
             }
         }
-        if let config, let given = config.directory {
-            let wanted = canonicalPath(given)
+        if let config, config.isExplicit {
+            let wanted = config.identity
             guard wanted == identity.config else {
+                let flag = config.sourceFile != nil ? "--git" : "-c"
                 throw failure("the controller on \(identity.socket) applies \(identity.config), not \(wanted) "
-                    + "(given by -c); it serves its own config only. Leave -c out, or stop it to use another config")
+                    + "(given by \(flag)); it serves its own config only. Leave \(flag) out, or stop it to use another config")
             }
         }
         StandardError.write("dispo: using the controller (pid \(identity.pid)) \(why): \(identity.socket)")

@@ -17,6 +17,15 @@ struct StatusRenderer {
         let reconciled = report.config.observed == report.config.revision ? "reconciled" : "not yet reconciled"
         let state = report.config.ok ? terminal.paint("ok", .green) : terminal.paint("\(report.config.errors.count) error(s)", .red)
         out += "config: \(state)  revision \(report.config.revision) (\(reconciled))\n"
+        if let commit = report.config.commit { out += "  commit \(commit)\n" }
+        if let source = report.config.source {
+            out += "  source \(source.name) (\(source.kind)): \(source.url), \(source.ref)\n"
+            out += "    applied \(source.applied ?? "none yet"), fetched \(source.fetched ?? "nothing yet")"
+            out += source.lastFetch.map { " at \($0)" } ?? ""
+            out += source.failures > 0 ? ", \(terminal.paint("\(source.failures) failed fetch(es) in a row", .red))" : ""
+            out += "\n"
+            if let problem = source.error { out += "    \(terminal.paint("!", .red)) \(problem)\n" }
+        }
         for error in report.config.errors { out += "  \(terminal.paint("!", .red)) \(error.description)\n" }
         if let last = report.history.last {
             out += "last reconcile: \(last.at), \(last.actions) action(s), \(last.errors) error(s) in \(last.seconds)s\n"

@@ -1,3 +1,5 @@
+public import DispoEngine
+
 /// Where the ``Controller`` gets its config from: the only thing it knows about the config's origin.
 ///
 /// The controller calls ``changes()`` once when it starts, then ``load()`` for its first pass and again after
@@ -21,7 +23,12 @@ public protocol ConfigSource: Sendable {
     /// stream ends when the source stops watching (or the consumer is cancelled); the controller then keeps
     /// its config and goes on with its periodic passes and rescans.
     func changes() -> AsyncStream<ConfigCue>
+
+    /// The source's report of itself for `status` (a git source: the commits applied and fetched, why a newer
+    /// one is not in force); nil for a source with nothing to say (a directory). Cheap: no fetch, no read.
+    func status() async -> SourceStatus?
 }
+
 
 /// One "the config may have changed" from a ``ConfigSource``.
 public struct ConfigCue: Sendable, Hashable {

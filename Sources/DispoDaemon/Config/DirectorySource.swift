@@ -1,3 +1,4 @@
+public import DispoEngine
 public import DispoConfig
 import DispoWatch
 import Foundation
@@ -43,6 +44,9 @@ public final class DirectorySource: ConfigSource {
             continuation.onTermination = { _ in task.cancel() }
         }
     }
+
+    /// A directory has nothing to report beyond its loads.
+    public func status() async -> SourceStatus? { nil }
 
     /// Stops the watcher: the cue stream finishes.
     public func stop() {

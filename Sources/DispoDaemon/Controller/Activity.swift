@@ -104,8 +104,8 @@ final class Activity: Sendable {
 }
 
 /// RFC 3339 timestamps in UTC.
-enum ISOTime {
-    static func format(_ seconds: Double) -> String {
+package enum ISOTime {
+    package static func format(_ seconds: Double) -> String {
         Date(timeIntervalSince1970: seconds).ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 }

@@ -12,19 +12,21 @@ extension Controller {
     /// The status as `snapshot` shows it, judged by `revisions`; built off the controller's actor, so that a
     /// request arriving meanwhile does not wait for it.
     func report(snapshot: HostSnapshot, revisions: Revisions) async -> StatusReport {
-        await Self.build(
+        let sourceStatus = await source.status()
+        return await Self.build(
             desired: desired ?? .init(), configErrors: configErrors, revisions: revisions,
-            snapshot: snapshot, backend: host.backend, location: host.location, history: history)
+            snapshot: snapshot, backend: host.backend, location: host.location, history: history,
+            commit: configCommit, sourceStatus: sourceStatus)
     }
 
     @concurrent
     private nonisolated static func build(
         desired: DesiredState, configErrors: [Diagnostic], revisions: Revisions, snapshot: HostSnapshot, backend: String,
-        location: String, history: [StatusReport.HistoryEntry]
+        location: String, history: [StatusReport.HistoryEntry], commit: String?, sourceStatus: SourceStatus?
     ) async -> StatusReport {
         StatusReport.make(
             desired: desired, configErrors: configErrors, revisions: revisions, snapshot: snapshot, backend: backend,
-            location: location, history: history)
+            location: location, history: history, commit: commit, source: sourceStatus)
     }
 
     /// A fresh plan (what `diff` would show against the running controller's config).

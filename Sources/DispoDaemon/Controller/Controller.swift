@@ -35,6 +35,8 @@ public actor Controller {
     public private(set) var passes = 0
     private var cycle: Cycle?
     private var configDigest: String?
+    /// The source's revision of the config in force when it is not the digest (a git source's commit).
+    public private(set) var configCommit: String?
     private var observedDigest: String?
     private var wakeTask: Task<Void, Never>?
     private var stopping = false
@@ -256,6 +258,7 @@ public actor Controller {
             let first = configDigest == nil
             desired = load.state
             configDigest = digest
+            configCommit = load.revision != digest ? load.revision : nil
             configErrors = []
             if changed && !first { await reconciler.resetBackoff() }
         } else {
@@ -281,7 +284,8 @@ public actor Controller {
             cycle = nil
             let entry = StatusReport.HistoryEntry(
                 at: ISOTime.format(open.startedWall), seconds: ((clock.now() - open.startedAt) * 1000).rounded() / 1000,
-                actions: finished - open.finishedBefore + failed - open.failedBefore, errors: failed - open.failedBefore)
+                actions: finished - open.finishedBefore + failed - open.failedBefore, errors: failed - open.failedBefore,
+                revision: configCommit)
             history.append(entry)
             if history.count > HistoryRecord.limit { history.removeFirst(history.count - HistoryRecord.limit) }
             logger.info("reconciled", metadata: [

@@ -30,6 +30,12 @@ package final class DispoMetrics: Sendable {
         var requests: [String: CoreMetrics.Recorder]
         var reconcile: CoreMetrics.Recorder
         var configErrors: CoreMetrics.Gauge
+        /// `dispo_config_commit_info{commit}` (1 for the commit in force) and the commit it names.
+        var commitInfo: (commit: String, gauge: CoreMetrics.Gauge)?
+        /// `dispo_source_info{source,applied,fetched}` (1) and the labels it has.
+        var sourceInfo: (labels: [String], gauge: CoreMetrics.Gauge)?
+        /// `dispo_source_fetch_failures{source}`: fetches failed in a row.
+        var sourceFailures: (name: String, gauge: CoreMetrics.Gauge)?
         /// The newest history entry already recorded in `dispo_reconcile_seconds`.
         var lastHistory: StatusReport.HistoryEntry?
     }
@@ -80,10 +86,46 @@ package final class DispoMetrics: Sendable {
                 state.target[template.name]?.record(template.preload.max)
             }
             state.configErrors.record(report.config.errors.count)
+            Self.updateSource(report.config, state: &state, factory: factory)
             let fresh = Self.unseen(report.history, after: state.lastHistory)
             for entry in fresh { state.reconcile.record(entry.seconds) }
             if let newest = report.history.last { state.lastHistory = newest }
         }
+    }
+
+    /// The info gauges of a git source: which commit is in force, which was applied and fetched, and the
+    /// failed fetches in a row. A series whose labels changed is replaced, never left behind.
+    private static func updateSource(
+        _ config: StatusReport.ConfigPart, state: inout State, factory: PrometheusMetricsFactory
+    ) {
+        if state.commitInfo?.commit != config.commit {
+            state.commitInfo?.gauge.destroy()
+            state.commitInfo = config.commit.map { commit in
+                let gauge = CoreMetrics.Gauge(label: "dispo_config_commit_info", dimensions: [("commit", commit)], factory: factory)
+                gauge.record(1)
+                return (commit, gauge)
+            }
+        }
+        let source = config.source
+        let labels = source.map { [$0.name, $0.applied ?? "", $0.fetched ?? ""] }
+        if state.sourceInfo?.labels != labels {
+            state.sourceInfo?.gauge.destroy()
+            state.sourceInfo = labels.map { labels in
+                let gauge = CoreMetrics.Gauge(
+                    label: "dispo_source_info",
+                    dimensions: [("source", labels[0]), ("applied", labels[1]), ("fetched", labels[2])], factory: factory)
+                gauge.record(1)
+                return (labels, gauge)
+            }
+        }
+        if state.sourceFailures?.name != source?.name {
+            state.sourceFailures?.gauge.destroy()
+            state.sourceFailures = source.map { source in
+                (source.name, CoreMetrics.Gauge(
+                    label: "dispo_source_fetch_failures", dimensions: [("source", source.name)], factory: factory))
+            }
+        }
+        if let source { state.sourceFailures?.gauge.record(source.failures) }
     }
 
     /// Records one hand-out in `dispo_request_seconds{source="preload"|"cold"}`.

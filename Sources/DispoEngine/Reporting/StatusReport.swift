@@ -22,6 +22,11 @@ public struct StatusReport: Sendable, Codable {
         public var revision: String
         /// Digest of the config last fully reconciled, if any.
         public var observed: String?
+        /// What the source calls the config in force when that is not its digest: the commit of a git source
+        /// (`main@sha1:<hash>`).
+        public var commit: String?
+        /// The config source's own report (a git source: applied and fetched commit, fetch errors).
+        public var source: SourceStatus?
     }
 
     public struct HistoryEntry: Sendable, Codable {
@@ -29,12 +34,15 @@ public struct StatusReport: Sendable, Codable {
         public var seconds: Double
         public var actions: Int
         public var errors: Int
+        /// The source's revision of the config this stretch of work reconciled (a git commit), when it has one.
+        public var revision: String?
 
-        public init(at: String, seconds: Double, actions: Int, errors: Int) {
+        public init(at: String, seconds: Double, actions: Int, errors: Int, revision: String? = nil) {
             self.at = at
             self.seconds = seconds
             self.actions = actions
             self.errors = errors
+            self.revision = revision
         }
     }
 
@@ -97,7 +105,7 @@ extension StatusReport {
     /// Builds the report from the desired state (possibly partial when the config has errors) and a snapshot.
     public static func make(
         desired: DesiredState, configErrors: [Diagnostic], revisions: Revisions, snapshot: HostSnapshot, backend: String,
-        location: String, history: [HistoryEntry] = []
+        location: String, history: [HistoryEntry] = [], commit: String? = nil, source: SourceStatus? = nil
     ) -> StatusReport {
         let observed = ObservedDomains(snapshot)
         let templates = desired.disposableTemplates.keys.sorted().map { name -> TemplatePart in
@@ -125,7 +133,7 @@ extension StatusReport {
             source: nil, host: HostPart(backend: backend, location: location, freeMemoryMib: snapshot.freeMemory.mebibytes,
                 totalMemoryMib: snapshot.totalMemory.mebibytes),
             config: ConfigPart(ok: configErrors.isEmpty, errors: configErrors, revision: Digest.config(desired),
-                observed: snapshot.metadata[HostMetadataKey.observedConfig]),
+                observed: snapshot.metadata[HostMetadataKey.observedConfig], commit: commit, source: source),
             history: history, templates: templates, named: named, disposables: disposables)
     }
 
