@@ -89,6 +89,15 @@ public actor GitSource: ConfigSource {
         case refused(String)
         /// The fetch failed; the reason is in ``status()``.
         case failed(String)
+
+        var word: String {
+            switch self {
+            case .applied: return "applied"
+            case .unchanged: return "unchanged"
+            case .refused: return "refused"
+            case .failed: return "failed"
+            }
+        }
     }
 
     /// Fetches the ref and judges a new head; moves the applied commit when the head passes. Calls that
@@ -103,6 +112,16 @@ public actor GitSource: ConfigSource {
     }
 
     private func performRefresh() async -> Refresh {
+        let began = ContinuousClock.now
+        let outcome = await fetchAndJudge()
+        let milliseconds = (ContinuousClock.now - began) / .milliseconds(1)
+        logger.debug("config source fetched", metadata: [
+            "source": "\(spec.name)", "outcome": "\(outcome.word)", "ms": "\((milliseconds * 10).rounded() / 10)",
+        ])
+        return outcome
+    }
+
+    private func fetchAndJudge() async -> Refresh {
         lastAttempt = wallClock()
         let lock: MirrorLock
         do {

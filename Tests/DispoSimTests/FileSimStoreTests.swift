@@ -14,6 +14,36 @@ struct FileSimStoreTests {
         return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 
+    /// Issue 16: a duplicated domain record used to be accepted, and `apply` then removed a different, real
+    /// preload. An inconsistent state is an error that says what to do, and nothing is written.
+    @Test(arguments: ["name", "domid", "uuid"])
+    func anInconsistentStateIsAnErrorAndNothingIsWritten(duplicated field: String) async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/host.json"
+        let host = SimHost(path: path, clock: VirtualClock())
+        try await host.admin.initialise(memory: .mebibytes(8192), boot: .seconds(3), seed: 7)
+        _ = try await host.create(Fixture.request("a"))
+        _ = try await host.create(Fixture.request("b"))
+        var state = try await host.store.read()
+        switch field {
+        case "name": state.domains[1].name = state.domains[0].name
+        case "domid": state.domains[1].domid = state.domains[0].domid
+        default: state.domains[1].uuid = state.domains[0].uuid
+        }
+        try await host.store.replace(with: state)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let reopened = SimHost(path: path, clock: VirtualClock())
+        do {
+            _ = try await reopened.snapshot()
+            Issue.record("an inconsistent state was read")
+        } catch {
+            #expect(error.message.contains("inconsistent") && error.message.contains("dispo sim init"), "\(error.message)")
+        }
+        await #expect(throws: HostError.self) { try await reopened.destroy("a") }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "nothing was written")
+    }
+
     @Test func stateSurvivesReopening() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/host.json"

@@ -39,13 +39,15 @@ struct Fields {
     func rejectUnknown(
         allowed: [String], in what: String, hints: [String: String] = [:], reader: inout Reader
     ) {
-        for entry in entries where !allowed.contains(entry.key) {
+        let known = Set(allowed)
+        var index: SuggestionIndex?
+        for entry in entries where !known.contains(entry.key) {
             if let hint = hints[entry.key] {
                 reader.error("unknown key \"\(entry.key)\" in \(what): \(hint)", at: entry.keyMark)
             } else {
-                reader.error(
-                    "unknown key \"\(entry.key)\" in \(what)\(Suggestion.hint(for: entry.key, in: allowed))",
-                    at: entry.keyMark)
+                if index == nil { index = SuggestionIndex(allowed) }
+                let suggestion = index?.hint(for: entry.key, budget: &reader.suggestionBudget) ?? ""
+                reader.error("unknown key \"\(entry.key)\" in \(what)\(suggestion)", at: entry.keyMark)
             }
         }
     }

@@ -4,6 +4,9 @@ import DispoYAML
 struct Reader {
     let path: String
     private(set) var diagnostics: [Diagnostic] = []
+    /// Key comparisons left for "did you mean" in this file: thousands of unknown keys get hints for the
+    /// first ones only, so that reading stays linear.
+    var suggestionBudget = 20_000
 
     init(path: String) {
         self.path = path

@@ -32,16 +32,31 @@ struct DirectoryScan {
     private mutating func visit(directory: String, relative: String, status: FileSystem.Status) {
         guard visited.insert([status.device, status.inode]).inserted else { return }
         let names: [String]
-        switch FileSystem.entries(directory) {
+        switch FileSystem.entriesWithNames(directory) {
         case .failure(let error):
             report(relative.isEmpty ? "." : relative, "cannot list directory: \(error)")
             return
-        case .success(let found): names = found.sorted()
+        case .success(let found):
+            names = found.names.sorted()
+            for name in found.unreadable.sorted() where !ConfigFile.isIgnoredName(name) {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                report(path, "the name is not UTF-8, so dispo cannot read it; rename it (the config in force is kept)")
+            }
         }
         for name in names where !ConfigFile.isIgnoredName(name) {
             let absolute = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             let path = relative.isEmpty ? name : relative + "/" + name
-            guard case .success(let child) = FileSystem.status(absolute) else { continue }  // dangling link
+            let child: FileSystem.Status
+            switch FileSystem.status(absolute) {
+            case .success(let status): child = status
+            case .failure(let error):
+                // A dangling symlink or a symlink loop: an error when it looks like config, never a silent skip
+                // (its objects would otherwise count as deleted).
+                if ConfigFile.isConfigName(name) {
+                    report(path, "cannot read: \(error) (a dangling symlink or a symlink loop?); the config in force is kept")
+                }
+                continue
+            }
             if child.isDirectory {
                 checkModes(child, path: path, what: "config directory")
                 visit(directory: absolute, relative: path, status: child)

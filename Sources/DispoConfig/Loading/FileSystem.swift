@@ -36,16 +36,31 @@ enum FileSystem {
 
     /// Names in a directory, without `.` and `..`.
     static func entries(_ path: String) -> Result<[String], SystemError> {
+        entriesWithNames(path).map { $0.names }
+    }
+
+    /// The names in a directory, and separately those that are not UTF-8 (shown with U+FFFD where a byte is
+    /// invalid) and could hold config (a `*.yaml`/`*.yml` name, a directory or a link): such an entry cannot be
+    /// opened by a repaired name, so the scan reports it instead of skipping it.
+    static func entriesWithNames(_ path: String) -> Result<(names: [String], unreadable: [String]), SystemError> {
         guard let dir = opendir(path) else { return .failure(SystemError(errno: errno)) }
         defer { closedir(dir) }
         var names: [String] = []
+        var unreadable: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            let (name, valid) = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { pointer in
+                    (String(cString: pointer), String(validatingCString: pointer) != nil)
+                }
             }
-            if name != "." && name != ".." { names.append(name) }
+            guard name != "." && name != ".." else { continue }
+            if valid {
+                names.append(name)
+            } else if ConfigFile.isConfigName(name) || ![UInt8(DT_REG), UInt8(DT_FIFO), UInt8(DT_SOCK)].contains(entry.pointee.d_type) {
+                unreadable.append(name)  // a config file, or a directory (or link) that may hold some
+            }
         }
-        return .success(names)
+        return .success((names, unreadable))
     }
 
     /// Reads a regular file of at most `limit` bytes without blocking on FIFOs or devices.

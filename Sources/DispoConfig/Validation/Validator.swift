@@ -4,6 +4,12 @@ import DispoYAML
 /// duplicates, references, memory limits, netvm loops.
 struct Validator {
     private(set) var diagnostics: [Diagnostic] = []
+    /// The names of each kind, lowercased and bucketed once for "did you mean" (see ``SuggestionIndex``).
+    private var suggestionIndexes: [ObjectKind: SuggestionIndex] = [:]
+    /// Name comparisons still allowed for "did you mean": a config with thousands of dangling references
+    /// among thousands of names gets hints for the first ones and none after, so that validation stays linear.
+    private var suggestionBudget = Validator.suggestionBudget
+    static let suggestionBudget = 20_000
 
     mutating func assemble(_ objects: consuming [(DecodedObject, Origin)]) -> DesiredState {
         var state = DesiredState()
@@ -31,11 +37,12 @@ struct Validator {
         return state
     }
 
+    /// In name order, so that the "did you mean" budget goes to the same references every time.
     private mutating func checkReferences(_ state: DesiredState) {
-        for dvm in state.disposableTemplates.values {
+        for dvm in state.disposableTemplates.values.sorted(by: { $0.name < $1.name }) {
             reference(dvm.template, to: .template, from: ObjectKey(.disposableTemplate, dvm.name), key: "template", state)
         }
-        for named in state.namedDisposables.values {
+        for named in state.namedDisposables.values.sorted(by: { $0.name < $1.name }) {
             reference(
                 named.template, to: .disposableTemplate, from: ObjectKey(.namedDisposable, named.name), key: "template",
                 state)
@@ -57,13 +64,20 @@ struct Validator {
             error("\(field) \"\(name)\" is a \(other), but must name a \(kind)", origin, field)
             return
         }
-        let candidates: [String]
-        switch kind {
-        case .template: candidates = Array(state.templates.keys)
-        case .disposableTemplate: candidates = Array(state.disposableTemplates.keys)
-        default: candidates = Array(state.namedDisposables.keys)
+        var hint = ""
+        if suggestionBudget > 0 {
+            if suggestionIndexes[kind] == nil {
+                let names: [String]
+                switch kind {
+                case .template: names = Array(state.templates.keys)
+                case .disposableTemplate: names = Array(state.disposableTemplates.keys)
+                default: names = Array(state.namedDisposables.keys)
+                }
+                suggestionIndexes[kind] = SuggestionIndex(names)
+            }
+            hint = suggestionIndexes[kind]?.hint(for: name, budget: &suggestionBudget) ?? ""
         }
-        error("\(field): no \(kind) named \"\(name)\"\(Suggestion.hint(for: name, in: candidates.sorted()))", origin, field)
+        error("\(field): no \(kind) named \"\(name)\"\(hint)", origin, field)
     }
 
     /// memory <= maxmem on the effective values; reported on the object that sets the offending value.
@@ -112,19 +126,32 @@ struct Validator {
                 }
             }
         }
-        for start in netvmOf.keys.sorted() {
-            var seen: [String] = [start]
-            var current = start
-            while let next = netvmOf[current], next != start, !seen.contains(next) {
-                seen.append(next)
-                current = next
-            }
-            if netvmOf[current] == start, seen.count > 1, seen.min() == start,
-                let origin = state.origins[ObjectKey(.namedDisposable, start)]
-            {
-                error("netvm loop: \((seen + [start]).joined(separator: " -> "))", origin, "netvm")
-            }
+        for loop in Self.loops(in: netvmOf) {
+            guard let start = loop.first, let origin = state.origins[ObjectKey(.namedDisposable, start)] else { continue }
+            error("netvm loop: \((loop + [start]).joined(separator: " -> "))", origin, "netvm")
         }
+    }
+
+    /// Every cycle of the functional graph `next` (each name has at most one successor), each once, starting at
+    /// its smallest name and in the order the edges run; linear in the number of names (each is walked once).
+    static func loops(in next: [String: String]) -> [[String]] {
+        var walkOf: [String: Int] = [:]
+        var loops: [[String]] = []
+        for (walk, start) in next.keys.sorted().enumerated() where walkOf[start] == nil {
+            var path: [String] = []
+            var current: String? = start
+            while let name = current, walkOf[name] == nil {
+                walkOf[name] = walk
+                path.append(name)
+                current = next[name]
+            }
+            // A name met again in this walk closes a loop: the path from its first visit on.
+            guard let name = current, walkOf[name] == walk, let first = path.firstIndex(of: name) else { continue }
+            let cycle = Array(path[first...])
+            guard cycle.count > 1, let smallest = cycle.indices.min(by: { cycle[$0] < cycle[$1] }) else { continue }
+            loops.append(Array(cycle[smallest...] + cycle[..<smallest]))
+        }
+        return loops
     }
 
     /// An error about the value of `field` (a key path): at the value, naming the key first.

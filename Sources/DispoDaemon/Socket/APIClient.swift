@@ -48,6 +48,7 @@ public enum APIClient {
     /// Who answers on `path` (`GET /v1/ping`): nil when nothing does (no socket, or one left by a daemon that is
     /// gone); a ``Refusal`` when something answers that is not a dispo daemon of this version.
     package static func identity(_ path: String) async throws(Refusal) -> DaemonIdentity? {
+        if let problem = SocketPath.trustProblem(path) { throw Refusal(status: 0, message: problem) }
         guard isServing(path) else { return nil }
         let reply: Reply
         do {
@@ -70,6 +71,7 @@ public enum APIClient {
     )
         async throws -> Reply
     {
+        if let problem = SocketPath.trustProblem(path) { throw Refusal(status: 0, message: problem) }
         var client = HTTPClient()
         let parts = target.split(separator: "?", maxSplits: 1)
         let query = (parts.count == 2 ? parts[1] : "").split(separator: "&").map { item in

@@ -6,14 +6,41 @@ import Foundation
 
 /// Where the daemon's socket lives, and the checks that keep it private.
 package enum SocketPath {
-    /// `$DISPO_SOCKET`, else `/run/dispo/dispo.sock` as root, else `$XDG_RUNTIME_DIR/dispo/dispo.sock`
-    /// (or `/tmp/dispo-UID/dispo.sock`).
+    /// `$DISPO_SOCKET`, else `/run/dispo/dispo.sock` as root, else `$XDG_RUNTIME_DIR/dispo/dispo.sock`, else
+    /// `$XDG_STATE_HOME/dispo/dispo.sock` (default `~/.local/state/dispo/`): never a shared directory such as
+    /// `/tmp`, where another user could create the directory first and serve a fake daemon.
     package static var defaultPath: String {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["DISPO_SOCKET"], !path.isEmpty { return path }
         if geteuid() == 0 { return "/run/dispo/dispo.sock" }
         if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/dispo/dispo.sock" }
-        return "/tmp/dispo-\(geteuid())/dispo.sock"
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/dispo/dispo.sock" }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state/dispo/dispo.sock"
+    }
+
+    /// Why a client must not trust the socket at `path` (nil: it may): the socket and its directory must belong
+    /// to this user or root, and the directory must not be writable by others (unless sticky, as `/tmp` is,
+    /// where only the owner of a name can replace it). Otherwise another user could serve a fake daemon whose
+    /// answers (a forged hand-out) the CLI would print as true. A missing socket is not a problem here.
+    package static func trustProblem(_ path: String) -> String? {
+        var socketInfo = stat()
+        guard lstat(path, &socketInfo) == 0 else { return nil }
+        let me = geteuid()
+        guard socketInfo.st_mode & S_IFMT == S_IFSOCK else { return "\(path) is not a socket; refusing to talk to it" }
+        if socketInfo.st_uid != me, socketInfo.st_uid != 0 {
+            return "\(path) belongs to uid \(socketInfo.st_uid), neither you nor root; refusing to trust it (a fake daemon?)"
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        var directoryInfo = stat()
+        guard stat(directory.isEmpty ? "." : directory, &directoryInfo) == 0 else { return nil }
+        if directoryInfo.st_uid != me, directoryInfo.st_uid != 0 {
+            return "the socket directory \(directory) belongs to uid \(directoryInfo.st_uid), neither you nor root; "
+                + "refusing to trust \(path) (a fake daemon?)"
+        }
+        if directoryInfo.st_mode & 0o022 != 0, directoryInfo.st_mode & S_ISVTX == 0 {
+            return "the socket directory \(directory) is writable by others; refusing to trust \(path)"
+        }
+        return nil
     }
 
     /// Creates the socket's directory (0755, ours) if missing, refuses one writable by others or owned by
@@ -23,6 +50,11 @@ package enum SocketPath {
         let directory = (path as NSString).deletingLastPathComponent
         var info = stat()
         if stat(directory, &info) != 0 {
+            let parent = (directory as NSString).deletingLastPathComponent
+            if !parent.isEmpty, access(parent, F_OK) != 0 {
+                try? FileManager.default.createDirectory(
+                    atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
             guard mkdir(directory, 0o755) == 0 || errno == EEXIST, stat(directory, &info) == 0 else {
                 throw SocketPathError("cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
             }
@@ -30,9 +62,11 @@ package enum SocketPath {
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw SocketPathError("\(directory) is not a directory")
         }
-        if info.st_mode & 0o002 != 0, info.st_mode & S_ISVTX == 0 {
+        // A shared directory, sticky or not (1777 /tmp included), is refused: the socket belongs in a
+        // directory of its own.
+        if info.st_mode & 0o022 != 0 {
             throw SocketPathError(
-                "the socket directory \(directory) is writable by others; refusing (chmod o-w it or use --socket)")
+                "the socket directory \(directory) is writable by group or others; refusing (chmod go-w it or use --socket)")
         }
         if info.st_uid != geteuid(), info.st_uid != 0 {
             throw SocketPathError("the socket directory \(directory) is owned by uid \(info.st_uid); refusing")

@@ -88,7 +88,30 @@ public final class FileSimStore: SimStore {
                 "the sim state file \(path) has version \(state.version), this dispo reads version "
                     + "\(SimState.currentVersion); start a fresh host with `dispo sim init --host sim:\(path)`")
         }
+        if let problem = Self.inconsistency(in: state) {
+            throw HostError(
+                .unavailable,
+                "the sim state file \(path) is inconsistent: \(problem); nothing was changed. Fix the file, or start "
+                    + "a fresh host with `dispo sim init --host sim:\(path)`")
+        }
         return (state, true)
+    }
+
+    /// Why `state` cannot be a real host (two domains with one name, domid or UUID; a domid at or above the
+    /// next one to hand out), or nil. A host like that would let an action aimed at one domain hit another.
+    static func inconsistency(in state: SimState) -> String? {
+        var names: Set<String> = []
+        var domids: Set<Int> = []
+        var uuids: Set<String> = []
+        for domain in state.domains {
+            if !names.insert(domain.name).inserted { return "two domains are named \(domain.name)" }
+            if !domids.insert(domain.domid).inserted { return "two domains have domid \(domain.domid)" }
+            if !uuids.insert(domain.uuid).inserted { return "two domains have UUID \(domain.uuid)" }
+            if domain.domid >= state.nextDomid {
+                return "\(domain.name) has domid \(domain.domid), not below the next domid \(state.nextDomid)"
+            }
+        }
+        return nil
     }
 
     private func save(_ state: SimState) throws(HostError) {
