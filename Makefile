@@ -6,7 +6,7 @@ DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev libyajl-dev git g
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 
-.PHONY: deps build test demo format bench-load bench-plan bench-watch bench-ownership bench-reload clean
+.PHONY: deps build test demo format bench-load bench-plan bench-watch bench-ownership bench-reload bench-git clean
 
 ## deps: install the Debian packages the build needs, when missing
 deps:
@@ -57,6 +57,10 @@ bench-ownership: deps
 ## the config-source seam (the "before" side is built in a copy of the commit before it; see Benchmarks/README.md)
 bench-reload: deps
 	Benchmarks/reload/run.sh
+
+## bench-git: the git source: push -> reconcile with a 10 s interval (median of 20), an unchanged fetch, RSS
+bench-git: deps
+	Benchmarks/git-source/run.sh 20 10s
 
 ## bench-plan: planner time for 100, 1,000 and 10,000 declared objects
 bench-plan: deps
