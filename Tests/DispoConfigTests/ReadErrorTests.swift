@@ -30,3 +30,39 @@ struct ReadErrorTests {
         #expect(errors.count == 3)
     }
 }
+
+/// Issue 16, paths: as root, a config is only as safe as every directory on the way to it (after sshd's
+/// `secure_filename`): a root-owned config under a directory another user can write, `-c FILE` in such a
+/// directory, and a symlink into one are refused; sticky directories such as `/tmp` are fine.
+struct ConfigPathTests {
+    @Test func everyDirectoryOnTheWayMustBeSafe() throws {
+        let top = try TemporaryDirectory()
+        let open = top.path + "/open"
+        try FileManager.default.createDirectory(atPath: open + "/config", withIntermediateDirectories: true)
+        chmod(top.path, 0o755)
+        chmod(open, 0o777)
+        chmod(open + "/config", 0o755)
+        let file = open + "/config/a.yaml"
+        try ReadErrorTests.objects.write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, 0o644)
+        let strict = ConfigLoader(strictModes: true)
+
+        let byDirectory = strict.load(directory: open + "/config")
+        #expect(!byDirectory.isValid)
+        #expect(byDirectory.diagnostics.contains { $0.message.contains("\(open), on the way to it, is writable by group or others") })
+        #expect(!strict.load(directory: file).isValid, "-c FILE in such a directory is refused too")
+
+        let safe = top.path + "/safe"
+        try FileManager.default.createDirectory(atPath: safe, withIntermediateDirectories: true)
+        chmod(safe, 0o755)
+        try ReadErrorTests.objects.write(toFile: safe + "/a.yaml", atomically: true, encoding: .utf8)
+        chmod(safe + "/a.yaml", 0o644)
+        #expect(strict.load(directory: safe).isValid, "a path of safe and sticky directories (/tmp) is fine: \(strict.load(directory: safe).diagnostics)")
+
+        try FileManager.default.createSymbolicLink(atPath: safe + "/b.yaml", withDestinationPath: file)
+        let linked = strict.load(directory: safe)
+        #expect(linked.diagnostics.contains { $0.path == "b.yaml" && $0.message.contains("on the way to it") },
+            "a link is judged where it leads: \(linked.diagnostics)")
+        #expect(ConfigLoader(strictModes: false).load(directory: open + "/config").isValid, "only strict modes check")
+    }
+}

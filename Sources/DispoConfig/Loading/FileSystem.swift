@@ -34,6 +34,13 @@ enum FileSystem {
         return .success(Status(raw))
     }
 
+    /// The canonical absolute path (symlinks resolved), or nil when it cannot be resolved.
+    static func resolvedPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// Names in a directory, without `.` and `..`.
     static func entries(_ path: String) -> Result<[String], SystemError> {
         entriesWithNames(path).map { $0.names }
