@@ -11,16 +11,13 @@ public enum Suggestion {
 
     /// `; did you mean "x"?` or an empty string.
     public static func hint(for word: String, in candidates: some Sequence<String>) -> String {
-        closest(to: word, in: candidates).map { "; did you mean \"\($0)\"?" } ?? ""
+        var unlimited = Int.max
+        return SuggestionIndex(Array(candidates)).hint(for: word, budget: &unlimited)
     }
 
-    /// Levenshtein distance with adjacent transpositions counted as one edit.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        editDistance(Array(a.unicodeScalars), Array(b.unicodeScalars), limit: .max)
-    }
-
-    /// The distance, or any value above `limit` as soon as every cell of a row exceeds it (the distance can
-    /// only grow from there), so a far candidate costs a few rows, not the whole table.
+    /// Levenshtein distance with adjacent transpositions counted as one edit, or any value above `limit` as
+    /// soon as every cell of a row exceeds it (the distance can only grow from there), so a far candidate costs
+    /// a few rows, not the whole table.
     static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], limit: Int) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -36,7 +33,7 @@ public enum Suggestion {
                     current[j] = Swift.min(current[j], previous2[j - 2] + 1)
                 }
             }
-            if limit != .max, let least = current.min(), least > limit, i > 1 { return least }
+            if let least = current.min(), least > limit, i > 1 { return least }
             (previous2, previous, current) = (previous, current, previous2)
         }
         return previous[b.count]

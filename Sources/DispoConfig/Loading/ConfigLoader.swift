@@ -57,12 +57,14 @@ public struct ConfigLoader: Sendable {
             decodedLayers.append(objects)
             diagnostics += problems
         }
+        // From the last layer back: keep what no later layer declared.
         var replaced: Set<ObjectKey> = []
-        var objects: [(DecodedObject, Origin)] = []
+        var kept: [[(DecodedObject, Origin)]] = []
         for layer in decodedLayers.reversed() {
-            objects.insert(contentsOf: layer.filter { !replaced.contains($0.0.key) }, at: 0)
+            kept.append(layer.filter { !replaced.contains($0.0.key) })
             replaced.formUnion(layer.map(\.0.key))
         }
+        let objects = Array(kept.reversed().joined())
         var validator = Validator()
         let state = validator.assemble(objects)
         diagnostics += validator.diagnostics

@@ -38,7 +38,7 @@ struct DirectoryScan {
     private mutating func visit(directory: String, relative: String, status: FileSystem.Status) {
         guard visited.insert([status.device, status.inode]).inserted else { return }
         let names: [String]
-        switch FileSystem.entriesWithNames(directory) {
+        switch FileSystem.entries(directory) {
         case .failure(let error):
             report(relative.isEmpty ? "." : relative, "cannot list directory: \(error)")
             return

@@ -41,15 +41,10 @@ enum FileSystem {
         return String(cString: resolved)
     }
 
-    /// Names in a directory, without `.` and `..`.
-    static func entries(_ path: String) -> Result<[String], SystemError> {
-        entriesWithNames(path).map { $0.names }
-    }
-
-    /// The names in a directory, and separately those that are not UTF-8 (shown with U+FFFD where a byte is
+    /// The names in a directory (without `.` and `..`), and separately those that are not UTF-8 (shown with U+FFFD where a byte is
     /// invalid) and could hold config (a `*.yaml`/`*.yml` name, a directory or a link): such an entry cannot be
     /// opened by a repaired name, so the scan reports it instead of skipping it.
-    static func entriesWithNames(_ path: String) -> Result<(names: [String], unreadable: [String]), SystemError> {
+    static func entries(_ path: String) -> Result<(names: [String], unreadable: [String]), SystemError> {
         guard let dir = opendir(path) else { return .failure(SystemError(errno: errno)) }
         defer { closedir(dir) }
         var names: [String] = []
