@@ -24,10 +24,8 @@ struct CommitVerifier: Sendable {
             guard FileManager.default.isReadableFile(atPath: allowedSigners) else {
                 return "cannot read verify.allowed_signers \(allowedSigners)"
             }
-            var git = mirror.git
-            git.environment = [:]
             let output = try await run(
-                git, ["-c", "gpg.ssh.allowedSignersFile=\(allowedSigners)", "verify-commit", "--raw", commit])
+                mirror.git, ["-c", "gpg.ssh.allowedSignersFile=\(allowedSigners)", "verify-commit", "--raw", commit])
             if output.succeeded { return nil }
             let text = output.standardError
             if text.contains("No principal matched") || text.contains("no matching principal") {

@@ -68,17 +68,19 @@ struct GitCommand: Sendable {
         var updates: [Environment.Key: String?] = [:]
         for (key, value) in environment { updates[Environment.Key(stringLiteral: key)] = value }
         let env = Environment.inherit.updating(updates)
-        var options = PlatformOptions()
         // Its own session, so that a timeout also ends what it started (ssh, qvm-run's helpers).
-        options.createSession = true
-        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))]
+        let options: PlatformOptions = {
+            var options = PlatformOptions()
+            options.createSession = true
+            options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))]
+            return options
+        }()
         let arguments = Arguments(arguments)
-        let options2 = options
         do {
             return try await withThrowingTaskGroup(of: Output?.self) { group in
                 group.addTask {
                     let result = try await Subprocess.run(
-                        executable, arguments: arguments, environment: env, platformOptions: options2,
+                        executable, arguments: arguments, environment: env, platformOptions: options,
                         input: .array(input ?? []), output: .bytes(limit: outputLimit), error: .string(limit: 64 * 1024))
                     let status: Int32
                     switch result.terminationStatus {
@@ -119,15 +121,13 @@ enum GitFailure: Error, Sendable, CustomStringConvertible {
     var description: String {
         switch self {
         case .cannotRun(let program, let reason): return "cannot run \(program): \(reason)"
-        case .timedOut(let program, let seconds): return "\(program) did not finish within \(Interval.describe(seconds))"
+        case .timedOut(let program, let seconds): return "\(program) did not finish within \(describeSeconds(seconds))"
         case .tooMuchOutput(let program, let limit): return "\(program) wrote more than \(limit) bytes"
         }
     }
 }
 
-/// Durations in messages.
-enum Interval {
-    static func describe(_ seconds: Double) -> String {
-        seconds >= 1 && seconds.rounded() == seconds ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
-    }
+/// A duration in a message: `30 s`, `0.5 s`.
+func describeSeconds(_ seconds: Double) -> String {
+    seconds >= 1 && seconds.rounded() == seconds ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
 }

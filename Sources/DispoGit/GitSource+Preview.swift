@@ -24,13 +24,12 @@ extension GitSource {
             let lock = try await MirrorLock.acquire(directory + "/lock", timeout: spec.timeout)
             defer { lock.release() }
             try await bring(["+refs/heads/*:refs/dispo/preview/heads/*", "+refs/tags/*:refs/dispo/preview/tags/*"])
-            var label = ""
-            var commit: String?
-            for (candidate, name) in [("refs/dispo/preview/heads/\(ref)", ref), ("refs/dispo/preview/tags/\(ref)", ref)]
-            where commit == nil && GitSourceFile.refNameProblem(ref) == nil {
-                commit = try await mirror.commit(candidate)
-                if commit != nil { label = name }
+            var named: String?
+            if GitSourceFile.refNameProblem(ref) == nil {
+                named = try await mirror.commit("refs/dispo/preview/heads/\(ref)")
+                if named == nil { named = try await mirror.commit("refs/dispo/preview/tags/\(ref)") }
             }
+            var commit = named
             if commit == nil, ref.allSatisfy(\.isHexDigit), ref.count >= 4 { commit = try await mirror.commit(ref) }
             guard let commit else {
                 return .failure(PreviewFailure(message: "\(ref) is not a branch, tag or commit of \(location)"))
@@ -38,41 +37,48 @@ extension GitSource {
             let wouldRefuse = try await refusal(of: commit)
             let load = await load(commit: commit, host: host)
             return .success(Preview(
-                load: load, revision: label.isEmpty ? "sha1:\(commit)" : "\(label)@sha1:\(commit)", wouldRefuse: wouldRefuse))
+                load: load, revision: named == nil ? "sha1:\(commit)" : "\(ref)@sha1:\(commit)", wouldRefuse: wouldRefuse))
         } catch {
             return .failure(PreviewFailure(message: error.message))
         }
     }
 
-    /// Every host of the repository (the directories where the `${host}` layer points) with its config at the
-    /// fetched head (fetching first); one host (this one) when no layer names the host.
-    public func loadEveryHost() async -> Result<(revision: String, hosts: [(host: String, load: ConfigLoad)]), PreviewFailure> {
-        let outcome = await refresh()
-        if case .failed(let message) = outcome { return .failure(PreviewFailure(message: message)) }
-        guard let head = await status()?.fetched, let commit = head.split(separator: ":").last.map(String.init) else {
+    /// The config at the fetched head (fetching first) for `host`, or for every host of the repository when
+    /// `host` is nil (the directories where the `${host}` layer points; this host alone when no layer names one).
+    public func loadFetched(host only: String?) async
+        -> Result<(revision: String, hosts: [(host: String, load: ConfigLoad)]), PreviewFailure>
+    {
+        if case .failed(let message) = await refresh() { return .failure(PreviewFailure(message: message)) }
+        guard let commit = fetched else {
             return .failure(PreviewFailure(message: "nothing was fetched from \(location)"))
         }
-        guard let directory = spec.hostsDirectory else {
-            return .success((head, [(host, await load(commit: commit, host: host))]))
-        }
+        let head = revision(commit)
         let names: [String]
-        do {
-            names = CommitTree(try await mirror.tree(commit)).subdirectories(of: directory)
-        } catch {
-            return .failure(PreviewFailure(message: error.message))
-        }
-        guard !names.isEmpty else {
-            return .failure(PreviewFailure(message: "\(directory.isEmpty ? "the repository's top" : directory) has no host directories in \(head)"))
+        if let only {
+            names = [only]
+        } else if let directory = spec.hostsDirectory {
+            do {
+                names = CommitTree(try await mirror.tree(commit)).subdirectories(of: directory)
+            } catch {
+                return .failure(PreviewFailure(message: error.message))
+            }
+            guard !names.isEmpty else {
+                return .failure(PreviewFailure(
+                    message: "\(directory.isEmpty ? "the repository's top" : directory) has no host directories in \(head)"))
+            }
+        } else {
+            names = [host]
         }
         var hosts: [(host: String, load: ConfigLoad)] = []
         for name in names { hosts.append((name, await load(commit: commit, host: name))) }
         return .success((head, hosts))
     }
 
-    /// Every host of a checked-out copy of the repository (for CI in the repository itself): the same layers,
-    /// read from `worktree` instead of a commit.
-    public nonisolated static func loadEveryHost(
-        worktree: String, spec: GitSourceSpec, host: String? = nil, loader: ConfigLoader = ConfigLoader(strictModes: false)
+    /// The same for a checked-out copy of the repository (for CI in the repository itself): the layers read
+    /// from `worktree` instead of a commit, for `host` (which must have its directory there) or every host.
+    public nonisolated static func loadWorktree(
+        _ worktree: String, spec: GitSourceSpec, host only: String?, defaultHost: String,
+        loader: ConfigLoader = ConfigLoader(strictModes: false)
     ) -> Result<[(host: String, load: ConfigLoad)], PreviewFailure> {
         func load(_ name: String) -> ConfigLoad {
             let layers = spec.directories(host: name).map { directory in
@@ -80,11 +86,9 @@ extension GitSource {
             }
             return ConfigLoad(loader.load(layerDirectories: layers))
         }
-        guard let hostsDirectory = spec.hostsDirectory else {
-            return .success([(host ?? spec.host ?? machineName(), load(host ?? spec.host ?? machineName()))])
-        }
+        guard let hostsDirectory = spec.hostsDirectory else { return .success([(defaultHost, load(defaultHost))]) }
         let parent = hostsDirectory.isEmpty ? worktree : worktree + "/" + hostsDirectory
-        let names: [String]
+        var names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: parent).filter { name in
                 var isDirectory: ObjCBool = false
@@ -94,6 +98,12 @@ extension GitSource {
             }.sorted()
         } catch {
             return .failure(PreviewFailure(message: "cannot list \(parent): \(error.localizedDescription)"))
+        }
+        if let only {
+            guard names.contains(only) else {
+                return .failure(PreviewFailure(message: "\(worktree) has no layer directory for host \(only)"))
+            }
+            names = [only]
         }
         guard !names.isEmpty else { return .failure(PreviewFailure(message: "\(parent) has no host directories")) }
         return .success(names.map { ($0, load($0)) })

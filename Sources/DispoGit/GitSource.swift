@@ -26,11 +26,19 @@ public actor GitSource: ConfigSource {
     private let wallClock: @Sendable () -> Double
 
     private var applied: String?
-    private var fetched: String?
+    /// The head the last successful fetch found.
+    private(set) var fetched: String?
     private var lastFetch: Double?
     private var lastAttempt: Double?
     private var failures = 0
-    private var problem: String?
+    /// Why the last fetch failed (nil once one works).
+    private var fetchProblem: String?
+    /// Why the fetched head is not in force (nil once a head is applied).
+    private var refusal: String?
+    /// Why the applied commit's config is not in force (nil once it loads valid).
+    private var configProblem: String?
+    /// The commit `refs/dispo/good` names, so that it is moved only when it changes.
+    private var good: String?
     /// The head last judged, so that a refused head is not checked (or logged) again until it moves.
     private var judged: String?
     private var servedValid = false
@@ -123,38 +131,28 @@ public actor GitSource: ConfigSource {
 
     private func fetchAndJudge() async -> Refresh {
         lastAttempt = wallClock()
-        let lock: MirrorLock
         do {
             try makeDirectory()
-            lock = try await MirrorLock.acquire(directory + "/lock", timeout: spec.timeout)
-        } catch {
-            failures += 1
-            problem = error.message
-            return .failed(error.message)
-        }
-        defer { lock.release() }
-        do {
+            let lock = try await MirrorLock.acquire(directory + "/lock", timeout: spec.timeout)
+            defer { lock.release() }
             try await prepareMirror()
             try await fetchHead()
         } catch {
             failures += 1
-            problem = error.message
+            fetchProblem = error.message
             logger.warning("cannot fetch the config source", metadata: [
                 "source": "\(spec.name)", "error": "\(error.message)", "failures": "\(failures)",
             ])
             return .failed(error.message)
         }
         failures = 0
+        fetchProblem = nil
         lastFetch = wallClock()
-        guard let head = fetched else { return .unchanged }
-        if head == applied || head == judged {
-            if head == applied, problem?.hasPrefix("fetch") == true || problem?.hasPrefix("cannot") == true { problem = nil }
-            return .unchanged
-        }
+        guard let head = fetched, head != applied, head != judged else { return .unchanged }
         judged = head
         do {
             if let reason = try await refusal(of: head) {
-                problem = "\(revision(head)) refused: \(reason); \(applied.map(revision) ?? "nothing") stays in force"
+                refusal = "\(revision(head)) refused: \(reason); \(applied.map(revision) ?? "nothing") stays in force"
                 logger.error("config source head refused", metadata: [
                     "source": "\(spec.name)", "head": "\(revision(head))", "reason": "\(reason)",
                 ])
@@ -162,11 +160,11 @@ public actor GitSource: ConfigSource {
             }
             try await mirror.setRef(GitMirror.applied, to: head)
         } catch {
-            problem = error.message
+            fetchProblem = error.message
             return .failed(error.message)
         }
         applied = head
-        problem = nil
+        refusal = nil
         logger.info("config source head verified", metadata: ["source": "\(spec.name)", "revision": "\(revision(head))"])
         return .applied(head)
     }
@@ -187,6 +185,7 @@ public actor GitSource: ConfigSource {
         try await mirror.prepare()
         applied = try await mirror.commit(GitMirror.applied)
         fetched = try await mirror.commit(GitMirror.fetched)
+        good = try await mirror.commit(GitMirror.good)
         judged = nil
         prepared = true
     }
@@ -261,36 +260,33 @@ public actor GitSource: ConfigSource {
         }
         if applied == nil, !started || lastAttempt == nil { _ = await refresh() }
         guard let commit = applied else {
-            return failedLoad("no verified commit of \(spec.ref) yet: \(problem ?? "nothing fetched")")
+            return failedLoad("no verified commit of \(spec.ref) yet: \(fetchProblem ?? refusal ?? "nothing fetched")")
         }
         let load = await load(commit: commit, host: host)
         if load.isValid {
             servedValid = true
-            if problem?.hasPrefix(revision(commit)) == true { problem = nil }
-            try? await mirror.setRef(GitMirror.good, to: commit)
+            configProblem = nil
+            if good != commit, (try? await mirror.setRef(GitMirror.good, to: commit)) != nil { good = commit }
             return load
         }
         let errors = load.diagnostics.filter { $0.severity == .error }
         let first = errors.first.map { ": \($0.description)" } ?? ""
-        if !servedValid, let good = try? await mirror.commit(GitMirror.good), good != commit {
+        let broken = "\(revision(commit)) has \(errors.count) config error(s)\(first)"
+        configProblem = broken
+        if !servedValid, let good, good != commit {
             let fallback = await self.load(commit: good, host: host)
             if fallback.isValid {
-                problem = "\(revision(commit)) has \(errors.count) config error(s)\(first); \(revision(good)) stays in force"
+                configProblem = broken + "; \(revision(good)) stays in force"
                 servedValid = true
                 return fallback
             }
         }
-        problem = "\(revision(commit)) has \(errors.count) config error(s)\(first)"
         return load
     }
 
-    /// The config of `commit` (a full hash) for `host`, whether or not it is in force.
-    public func load(commit: String, forHost host: String) async -> ConfigLoad {
-        await load(commit: commit, host: host)
-    }
-
-    /// The config of `commit` for `host` (cached for the newest commit read, so a rescan costs nothing).
-    func load(commit: String, host: String) async -> ConfigLoad {
+    /// The config of `commit` (a full hash) for `host`, whether or not it is in force; cached for this host's
+    /// newest commit read, so a rescan costs nothing.
+    public func load(commit: String, host: String) async -> ConfigLoad {
         if host == self.host, let cached, cached.commit == commit { return cached.load }
         let result: ConfigLoad
         do {
@@ -391,6 +387,11 @@ public actor GitSource: ConfigSource {
         SourceStatus(
             kind: "git", name: spec.name, url: location, ref: spec.ref.description, applied: applied.map(revision),
             fetched: fetched.map(revision), lastFetch: lastFetch.map(ISOTime.format),
-            lastAttempt: lastAttempt.map(ISOTime.format), failures: failures, error: problem)
+            lastAttempt: lastAttempt.map(ISOTime.format), failures: failures,
+            error: [fetchProblem, refusal, configProblem].compactMap(\.self).joined(separator: "; ").nilIfEmpty)
     }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

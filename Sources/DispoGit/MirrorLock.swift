@@ -19,7 +19,7 @@ struct MirrorLock: Sendable {
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline else {
                 close(descriptor)
-                throw SourceProblem("another dispo process holds \(path) (waited \(Interval.describe(timeout)))")
+                throw SourceProblem("another dispo process holds \(path) (waited \(describeSeconds(timeout)))")
             }
             try? await Task.sleep(for: .milliseconds(50))
         }

@@ -277,7 +277,7 @@ struct GitSourceTests {
         #expect(load.isValid, "\(load.diagnostics)")
         #expect(load.state.disposableTemplates["default-dvm"]?.preload.max == 5, "the host layer replaces the common object")
 
-        guard case .success(let every) = await source.loadEveryHost() else { Issue.record("no hosts"); return }
+        guard case .success(let every) = await source.loadFetched(host: nil) else { Issue.record("no hosts"); return }
         #expect(every.hosts.map(\.host) == ["dom0", "laptop"])
         #expect(every.hosts[0].load.isValid && !every.hosts[1].load.isValid)
         #expect(every.hosts[1].load.diagnostics.contains { $0.path == "hosts/laptop/extra.yaml" && $0.message.contains("nowhere") })
@@ -287,7 +287,7 @@ struct GitSourceTests {
         let missing = await other.load()
         #expect(missing.diagnostics.contains { $0.path == "hosts/nas" && $0.message.contains("dom0, laptop") })
 
-        guard case .success(let worktree) = GitSource.loadEveryHost(worktree: git.work, spec: spec) else {
+        guard case .success(let worktree) = GitSource.loadWorktree(git.work, spec: spec, host: nil, defaultHost: "dom0") else {
             Issue.record("no hosts in the worktree"); return
         }
         #expect(worktree.map(\.host) == ["dom0", "laptop"] && worktree.map(\.load.isValid) == [true, false])

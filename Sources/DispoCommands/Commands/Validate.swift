@@ -93,25 +93,16 @@ extension Validate {
         guard let source = try LoadedConfig.openSource(config) else { return }
         let hosts: [(host: String, load: ConfigLoad)]
         let revision: String
+        let only = allHosts ? nil : source.host
         if let worktree {
-            switch GitSource.loadEveryHost(worktree: worktree, spec: source.spec, host: source.host) {
+            switch GitSource.loadWorktree(worktree, spec: source.spec, host: only, defaultHost: source.host) {
             case .failure(let problem): throw failure(problem.message)
-            case .success(let found): hosts = allHosts ? found : found.filter { $0.host == source.host }
-            }
-            revision = worktree
-            if hosts.isEmpty { throw failure("\(worktree) has no layer directory for host \(source.host)") }
-        } else if allHosts {
-            switch await source.loadEveryHost() {
-            case .failure(let problem): throw failure(problem.message)
-            case .success(let found): (revision, hosts) = (found.revision, found.hosts)
+            case .success(let found): (revision, hosts) = (worktree, found)
             }
         } else {
-            switch await source.loadEveryHost() {
+            switch await source.loadFetched(host: only) {
             case .failure(let problem): throw failure(problem.message)
-            case .success(let found):
-                revision = found.revision
-                guard let head = found.revision.split(separator: ":").last.map(String.init) else { throw ExitCode(1) }
-                hosts = [(source.host, await source.load(commit: head, forHost: source.host))]
+            case .success(let found): (revision, hosts) = (found.revision, found.hosts)
             }
         }
         if json {
