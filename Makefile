@@ -6,7 +6,8 @@ DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev libyajl-dev git g
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 
-.PHONY: deps build test demo format bench-load bench-plan bench-watch bench-ownership bench-reload bench-git clean
+.PHONY: deps build test test-asan test-tsan test-tsan-core fuzz demo format bench-load bench-plan bench-watch bench-ownership \
+	bench-reload bench-git bench-soak clean
 
 ## deps: install the Debian packages the build needs, when missing
 deps:
@@ -27,6 +28,37 @@ test: deps
 	$(SWIFT) build
 	$(SWIFT) test
 	python3 Tests/schema/check_schema.py --dispo $(DISPO)
+
+## test-asan: the whole unit suite under AddressSanitizer (its own build directory, .build/asan)
+test-asan: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan
+
+## test-tsan: the whole unit suite under ThreadSanitizer (.build/tsan); test-tsan-core: only the engine, daemon
+## and sim suites (what .ci/run runs)
+TSAN_OPTIONS ?= halt_on_error=1
+test-tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build/tsan
+	TSAN_OPTIONS=$(TSAN_OPTIONS) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan
+test-tsan-core: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build/tsan
+	TSAN_OPTIONS=$(TSAN_OPTIONS) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan \
+	  --filter 'DispoEngineTests|DispoDaemonTests|DispoSimTests'
+
+## fuzz: each libFuzzer target (config, request, sim-state) for FUZZ_SECONDS (default 180) with AddressSanitizer;
+## new inputs go to .build/fuzz/corpus/TARGET, findings to .build/fuzz/findings/ (copy a finding's reproducer to
+## Fuzz/corpus/TARGET/ with its fix: FuzzCorpusTests replay that directory)
+FUZZ_SECONDS ?= 180
+FUZZ_TARGETS ?= config request sim-state
+fuzz: deps
+	$(SWIFT) build --scratch-path .build/fuzz --product dispo-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+	@mkdir -p .build/fuzz/findings; status=0; for target in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz/corpus/$$target; echo "== fuzz $$target for $(FUZZ_SECONDS) s"; \
+	  DISPO_FUZZ_TARGET=$$target .build/fuzz/debug/dispo-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix=.build/fuzz/findings/$$target- \
+	    .build/fuzz/corpus/$$target Fuzz/corpus/$$target 2>.build/fuzz/$$target.log || status=1; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY" .build/fuzz/$$target.log || true; \
+	done; exit $$status
 
 ## demo: a real job on a fresh simulated host: apply examples/qubes, then `dispo watch` on a copy of it that you
 ## can edit (in another terminal: dispo status --socket ...); Ctrl-C stops it
@@ -61,6 +93,14 @@ bench-reload: deps
 ## bench-git: the git source: push -> reconcile with a 10 s interval (median of 20), an unchanged fetch, RSS
 bench-git: deps
 	Benchmarks/git-source/run.sh 20 10s
+
+## bench-soak: `dispo watch` (release) on the simulated host for SOAK_MINUTES (default 10) under a seeded random
+## mix of edits, requests, releases, crashes, unpauses, faults and SIGHUPs; invariants and resources checked
+SOAK_MINUTES ?= 10
+SOAK_SEED ?= 1
+bench-soak: deps
+	$(SWIFT) build -c release --product dispo
+	python3 Benchmarks/soak/soak.py --dispo .build/release/dispo --minutes $(SOAK_MINUTES) --seed $(SOAK_SEED)
 
 ## bench-plan: planner time for 100, 1,000 and 10,000 declared objects
 bench-plan: deps

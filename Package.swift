@@ -107,6 +107,19 @@ let package = Package(
             ],
             path: "Tests/DispoConformance"
         ),
+        // Fuzz targets (bytes in, never a crash): `make fuzz` builds dispo-fuzz with libFuzzer; FuzzCorpusTests replay
+        // the kept corpus in `swift test`.
+        .target(
+            name: "DispoFuzzTargets",
+            dependencies: [
+                "DispoConfig", "DispoDaemon", "DispoHost", "DispoSim",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ],
+            path: "Fuzz/Targets"
+        ),
+        .executableTarget(name: "dispo-fuzz", dependencies: ["DispoFuzzTargets"], path: "Fuzz/Driver"),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["DispoFuzzTargets"]),
         .testTarget(name: "DispoYAMLTests", dependencies: ["DispoYAML"]),
         .testTarget(name: "DispoWatchTests", dependencies: ["DispoWatch", "DispoTestKit"]),
         .testTarget(name: "DispoSimTests", dependencies: ["DispoSim", "DispoTestKit"]),

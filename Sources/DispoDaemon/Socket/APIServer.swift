@@ -1,7 +1,6 @@
 import DispoEngine
 import DispoHost
 import FlyingFox
-import FlyingSocks
 import Foundation
 public import Logging
 public import ServiceLifecycle
@@ -9,60 +8,56 @@ import Synchronization
 
 /// The HTTP/1.1 JSON API on the daemon's Unix socket (mode 0660): `POST /v1/disposables`,
 /// `DELETE /v1/disposables/NAME`, `GET /v1/status`, `GET /v1/plan`, `GET /v1/ping`, `GET /metrics`
-/// (see ``APIRouter``).
+/// (see ``APIRouter``), read within ``RequestHead/Limits`` by ``APIListener``.
 public struct APIServer: Service {
-    /// The largest refused body still read (and thrown away) after the answer, so that the client sees the 413.
-    static let discardLimit = 1024 * 1024
-
     let path: String
     let group: String?
     let controller: Controller
     let identity: DaemonIdentity
+    let limits: RequestHead.Limits
     let logger: Logger
 
     /// - Parameter config: the config directory the controller applies (for `GET /v1/ping`).
     public init(path: String, group: String?, controller: Controller, config: String, logger: Logger) {
+        self.init(path: path, group: group, controller: controller, config: config, limits: .init(), logger: logger)
+    }
+
+    package init(
+        path: String, group: String?, controller: Controller, config: String, limits: RequestHead.Limits,
+        logger: Logger
+    ) {
         self.path = path
         self.group = group
         self.controller = controller
         self.identity = DaemonIdentity(host: controller.host.location, config: config, socket: path)
+        self.limits = limits
         self.logger = logger
     }
 
+    /// Serves until the service is asked to stop; requests in flight then get a second to finish.
     public func run() async throws {
         try SocketPath.prepare(path)
-        let server = Self.makeServer(path: path, controller: controller, identity: identity)
+        let listener = APIListener(
+            path: path, group: group, handler: APIRouter(controller: controller, identity: identity), limits: limits)
+        let descriptor = try listener.bind()
         let bound = SocketFile()
+        bound.remember(path)
         defer { bound.removeIfStillOurs(path) }
-        let stopping = StopFlag()
-        do {
-            try await withGracefulShutdownHandler {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await server.run() }
-                    try await server.waitUntilListening(timeout: 10)
-                    bound.remember(path)
-                    SocketPath.closeOnExec(path)
-                    try SocketPath.restrict(path, group: self.group)
-                    logger.info("serving the API", metadata: ["socket": "\(path)"])
-                    try await group.next()
-                }
+        logger.info("serving the API", metadata: ["socket": "\(path)"])
+        let serving = Task { try await listener.serve(descriptor) }
+        let result = await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await serving.result
             } onGracefulShutdown: {
-                stopping.set()
-                Task { await server.stop(timeout: 1) }
+                Task {
+                    try? await Task.sleep(for: .seconds(1))
+                    serving.cancel()
+                }
             }
-        } catch where stopping.isSet {
-            // The server reports its own stop as an error; a requested stop is a clean end.
+        } onCancel: {
+            serving.cancel()
         }
-    }
-
-    /// The HTTP server on `path`. Bodies up to ``RequestBody/maxBytes`` are read before routing; longer ones are
-    /// refused (413) unread, and then discarded up to ``discardLimit`` so the client can read the answer, while a
-    /// longer one ends the connection. A request may take up to an hour (a cold start waits for readiness).
-    static func makeServer(path: String, controller: Controller, identity: DaemonIdentity) -> HTTPServer {
-        let configuration = HTTPServer.Configuration(
-            address: sockaddr_un.unix(path: path), timeout: 3600, sharedRequestBufferSize: RequestBody.maxBytes,
-            sharedRequestReplaySize: discardLimit, logger: .disabled)
-        return HTTPServer(config: configuration, handler: APIRouter(controller: controller, identity: identity))
+        if case .failure(let error) = result, !(error is CancellationError) { throw error }
     }
 }
 
@@ -100,12 +95,4 @@ final class SocketFile: Sendable {
         guard lstat(path, &info) == 0, UInt64(info.st_dev) == mine.dev, UInt64(info.st_ino) == mine.ino else { return }
         unlink(path)
     }
-}
-
-/// Set once, read from any thread.
-final class StopFlag: Sendable {
-    private let value = Mutex(false)
-
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
 }

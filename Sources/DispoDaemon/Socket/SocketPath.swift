@@ -84,20 +84,12 @@ package enum SocketPath {
         }
     }
 
-    /// Marks the sockets this process holds on `path` close-on-exec, which FlyingFox does not: libxl forks hotplug
-    /// scripts, and one that outlives a daemon killed while it created a domain would keep the listening socket
-    /// accepting connections, so that the next daemon refused to start ("another daemon answers").
-    public static func closeOnExec(_ path: String) {
-        for descriptor in listeners(on: path) {
-            let flags = fcntl(descriptor, F_GETFD)
-            if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
-        }
-    }
-
-    /// This process's descriptors of Unix sockets listening on `path` (from `/proc/self/fd`).
-    package static func listeners(on path: String) -> [Int32] {
+    /// This process's descriptors of Unix sockets listening on a path in `directory` (from `/proc/self/fd`).
+    package static func listeners(in directory: String) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return entries.compactMap(Int32.init).filter { boundPath($0) == path && isListening($0) }
+        return entries.compactMap(Int32.init).filter {
+            boundPath($0)?.hasPrefix(directory + "/") == true && isListening($0)
+        }
     }
 
     private static func isListening(_ descriptor: Int32) -> Bool {

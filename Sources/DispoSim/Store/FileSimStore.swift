@@ -73,6 +73,12 @@ public final class FileSimStore: SimStore {
             guard createIfMissing else { throw missing() }
             return (SimState(), false)
         }
+        return (try Self.decode(bytes, path: path), true)
+    }
+
+    /// The state in a state file's bytes, checked: unreadable JSON, another format version or an inconsistent
+    /// host (``inconsistency(in:)``) is an error that says what to do, never a fresh host.
+    package static func decode(_ bytes: [UInt8], path: String) throws(HostError) -> SimState {
         let state: SimState
         do {
             state = try JSONDecoder().decode(SimState.self, from: Data(bytes))
@@ -94,7 +100,7 @@ public final class FileSimStore: SimStore {
                 "the sim state file \(path) is inconsistent: \(problem); nothing was changed. Fix the file, or start "
                     + "a fresh host with `dispo sim init --host sim:\(path)`")
         }
-        return (state, true)
+        return state
     }
 
     /// Why `state` cannot be a real host (two domains with one name, domid or UUID; a domid at or above the

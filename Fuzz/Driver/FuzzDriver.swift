@@ -1,0 +1,42 @@
+import DispoFuzzTargets
+import Foundation
+
+#if FUZZING
+    /// libFuzzer's entry point (built by `make fuzz` with `-sanitize=fuzzer,address -DFUZZING`); the target is
+    /// `$DISPO_FUZZ_TARGET` (config, request or sim-state).
+    private let target: FuzzTarget = {
+        let name = ProcessInfo.processInfo.environment["DISPO_FUZZ_TARGET"] ?? ""
+        guard let target = FuzzTarget(rawValue: name) else {
+            let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
+            FileHandle.standardError.write(Data("set DISPO_FUZZ_TARGET to one of \(names)\n".utf8))
+            exit(2)
+        }
+        return target
+    }()
+
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+        target.run(Array(UnsafeBufferPointer(start: data, count: size)))
+        return 0
+    }
+#else
+    /// Without libFuzzer: `dispo-fuzz TARGET FILE...` runs each file through the target once (a finding's replay).
+    @main
+    struct FuzzReplay {
+        static func main() {
+            let arguments = CommandLine.arguments.dropFirst()
+            guard let name = arguments.first, let target = FuzzTarget(rawValue: name), arguments.count > 1 else {
+                let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
+                print("usage: dispo-fuzz \(names) FILE...  (make fuzz runs the targets under libFuzzer)")
+                exit(2)
+            }
+            for path in arguments.dropFirst() {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    print("\(path): cannot read")
+                    exit(1)
+                }
+                print("\(path): \(target.run(Array(data)))")
+            }
+        }
+    }
+#endif
