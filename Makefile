@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 
 .PHONY: deps build test test-asan test-tsan test-tsan-core fuzz demo format bench-load bench-plan bench-watch bench-ownership \
-	bench-reload bench-git bench-soak clean
+	bench-reload bench-git bench-soak bench-attack clean
 
 ## deps: install the Debian packages the build needs, when missing
 deps:
@@ -51,7 +51,8 @@ test-tsan-core: deps
 FUZZ_SECONDS ?= 180
 FUZZ_TARGETS ?= config request sim-state
 fuzz: deps
-	$(SWIFT) build --scratch-path .build/fuzz --product dispo-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+	$(SWIFT) build --scratch-path .build/fuzz --product dispo-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
+	  -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
 	@mkdir -p .build/fuzz/findings; status=0; for target in $(FUZZ_TARGETS); do \
 	  mkdir -p .build/fuzz/corpus/$$target; echo "== fuzz $$target for $(FUZZ_SECONDS) s"; \
 	  DISPO_FUZZ_TARGET=$$target .build/fuzz/debug/dispo-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
@@ -101,6 +102,12 @@ SOAK_SEED ?= 1
 bench-soak: deps
 	$(SWIFT) build -c release --product dispo
 	python3 Benchmarks/soak/soak.py --dispo .build/release/dispo --minutes $(SOAK_MINUTES) --seed $(SOAK_SEED)
+
+## bench-attack: hostile clients on the socket of a running `dispo watch` (release, sim) — slowloris, huge heads and
+## bodies, wrong Content-Length, pipelining, floods — with /v1/ping latency measured during each
+bench-attack: deps
+	$(SWIFT) build -c release --product dispo
+	python3 Benchmarks/attack/attack.py --dispo .build/release/dispo --seconds 10
 
 ## bench-plan: planner time for 100, 1,000 and 10,000 declared objects
 bench-plan: deps

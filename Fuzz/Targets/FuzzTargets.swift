@@ -71,16 +71,18 @@ final class RequestFuzzing: Sendable {
         }
         let (client, server) = (pair[0], pair[1])
         defer { close(client) }
-        let writer = Thread {
-            var sent = 0
-            while sent < bytes.count {
-                let count = bytes[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if count <= 0 { break }
-                sent += count
-            }
-            shutdown(client, Int32(SHUT_WR))
+        // The whole input fits in the socket's buffer (inputs are at most 64 KiB; the buffer is made larger),
+        // so it is written here before the connection is served, and the end of the stream follows it.
+        var size: Int32 = 4 * 1024 * 1024
+        setsockopt(client, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(server, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { break }
+            sent += count
         }
-        writer.start()
+        shutdown(client, Int32(SHUT_WR))
         let done = DispatchSemaphore(value: 0)
         let (pool, limits) = (self.pool, self.limits)
         Task.detached {
