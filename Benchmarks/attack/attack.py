@@ -106,31 +106,33 @@ def attack_slowloris(path, seconds):
     return "200 connections, a byte every 0.5 s"
 
 
-def attack_big_head(path, seconds):
+def hammer(path, seconds, clients, payloads):
+    """`clients` threads sending each payload in turn on a new connection until `seconds` pass: answer counts."""
     stop = time.monotonic() + seconds
     answers = {}
+    lock = threading.Lock()
     def one():
         while time.monotonic() < stop:
-            for data in (b"GET /" + b"a" * (1 << 20) + b" HTTP/1.1\r\n\r\n",
-                         b"GET /v1/ping HTTP/1.1\r\nX: " + b"b" * (1 << 20) + b"\r\n\r\n",
-                         b"GET /v1/ping HTTP/1.1\r\n" + b"X: b\r\n" * 100000 + b"\r\n"):
+            for data in payloads:
                 status = exchange(path, data)[9:12].decode(errors="replace") or "closed"
-                answers[status] = answers.get(status, 0) + 1
-    for t in run_threads(8, one):
+                with lock:
+                    answers[status] = answers.get(status, 0) + 1
+    for t in run_threads(clients, one):
         t.join()
+    return answers
+
+
+def attack_big_head(path, seconds):
+    answers = hammer(path, seconds, 8, [
+        b"GET /" + b"a" * (1 << 20) + b" HTTP/1.1\r\n\r\n",
+        b"GET /v1/ping HTTP/1.1\r\nX: " + b"b" * (1 << 20) + b"\r\n\r\n",
+        b"GET /v1/ping HTTP/1.1\r\n" + b"X: b\r\n" * 100000 + b"\r\n"])
     return f"1 MiB request lines, 1 MiB header fields, 100,000 fields from 8 clients: {answers}"
 
 
 def attack_big_body(path, seconds):
-    stop = time.monotonic() + seconds
-    answers = {}
-    def one():
-        while time.monotonic() < stop:
-            data = b"POST /v1/disposables HTTP/1.1\r\nContent-Length: 5000000\r\n\r\n" + b"a" * 5000000
-            status = exchange(path, data)[9:12].decode(errors="replace") or "closed"
-            answers[status] = answers.get(status, 0) + 1
-    for t in run_threads(8, one):
-        t.join()
+    answers = hammer(path, seconds, 8, [
+        b"POST /v1/disposables HTTP/1.1\r\nContent-Length: 5000000\r\n\r\n" + b"a" * 5000000])
     return f"5 MB bodies from 8 clients: {answers}"
 
 
@@ -160,18 +162,32 @@ def attack_pipelining(path, seconds):
 
 
 def attack_flood(path, seconds):
-    stop = time.monotonic() + seconds
-    answers = {}
-    def one():
-        while time.monotonic() < stop:
-            try:
-                status = exchange(path, b"GET /v1/status HTTP/1.1\r\nConnection: close\r\n\r\n")[9:12].decode()
-            except OSError as error:
-                status = type(error).__name__
-            answers[status] = answers.get(status, 0) + 1
-    for t in run_threads(64, one):
-        t.join()
+    answers = hammer(path, seconds, 64, [b"GET /v1/status HTTP/1.1\r\nConnection: close\r\n\r\n"])
     return f"64 clients asking /v1/status as fast as they can: {answers}"
+
+
+def attack_config(path, seconds, config):
+    """A 10,000-template netvm chain and a file of 50,000 unknown keys dropped into the watched directory."""
+    chain = os.path.join(config, "chain.yaml")
+    with open(chain + ".tmp", "w") as f:
+        for i in range(10000):
+            netvm = f"netvm: c{i - 1}\n" if i else ""
+            f.write(f"---\napiVersion: dispo/v1\nkind: DisposableTemplate\nname: c{i}\ntemplate: base\n{netvm}")
+    os.chmod(chain + ".tmp", 0o644)
+    os.rename(chain + ".tmp", chain)
+    time.sleep(seconds / 2)
+    keys = os.path.join(config, "keys.yaml")
+    with open(keys + ".tmp", "w") as f:
+        f.write("apiVersion: dispo/v1\nkind: DisposableTemplate\nname: k\ntemplate: base\n")
+        for i in range(50000):
+            f.write(f"unknown{i}: {i}\n")
+    os.chmod(keys + ".tmp", 0o644)
+    os.rename(keys + ".tmp", keys)
+    time.sleep(seconds / 2)
+    os.unlink(chain)
+    os.unlink(keys)
+    time.sleep(2)
+    return "a 10,000-template netvm chain, then 50,000 unknown keys, in the watched directory"
 
 
 def concurrent_requests(path):
@@ -228,7 +244,8 @@ def main():
     failed = False
     print(f"{'attack':14} {'survived':8} {'pings':>5} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}  tried")
     attacks = [("slowloris", attack_slowloris), ("huge heads", attack_big_head), ("huge bodies", attack_big_body),
-               ("wrong length", attack_wrong_length), ("pipelining", attack_pipelining), ("flood", attack_flood)]
+               ("wrong length", attack_wrong_length), ("pipelining", attack_pipelining), ("flood", attack_flood),
+               ("hostile config", lambda sock, seconds: attack_config(sock, seconds, config))]
     for name, attack in attacks:
         pinger.take()
         tried = attack(sock, args.seconds)

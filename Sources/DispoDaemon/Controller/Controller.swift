@@ -39,7 +39,9 @@ public actor Controller {
     public private(set) var configCommit: String?
     private var observedDigest: String?
     private var wakeTask: Task<Void, Never>?
-    private var stopping = false
+    /// Read without the actor, so that `GET /v1/ping` never waits for a pass or a load in progress.
+    private let stoppingFlag = Atomic<Bool>(false)
+    private var stopping: Bool { stoppingFlag.load(ordering: .acquiring) }
     /// Hand-outs in progress; passes wait for them (at most ``passDeferral``) so that a hand-out does not share
     /// the host with a snapshot its own claim set off. The hand-out triggers a pass when it ends.
     var handOuts = 0
@@ -52,7 +54,7 @@ public actor Controller {
     }
 
     /// True once a graceful stop began: new requests are refused (503).
-    public var isStopping: Bool { stopping }
+    public nonisolated var isStopping: Bool { stoppingFlag.load(ordering: .acquiring) }
 
     struct Flags {
         var reload = true
@@ -181,7 +183,7 @@ public actor Controller {
 
     /// Ends the loop after the current pass (graceful shutdown).
     public func stop() {
-        stopping = true
+        stoppingFlag.store(true, ordering: .releasing)
         wakeContinuation.finish()
     }
 

@@ -54,7 +54,7 @@ struct APIRouter: HTTPHandler {
         guard let endpoint = Endpoint(path: request.path) else {
             return JSONResponse.error(.notFound, "no route \(request.path); the routes are \(Self.routes)")
         }
-        if await controller.isStopping {
+        if controller.isStopping {
             return JSONResponse.error(.serviceUnavailable, "dispo is shutting down; try again shortly")
         }
         guard request.method == endpoint.method else {
