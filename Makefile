@@ -29,10 +29,12 @@ test: deps
 	$(SWIFT) test
 	python3 Tests/schema/check_schema.py --dispo $(DISPO)
 
-## test-asan: the whole unit suite under AddressSanitizer (its own build directory, .build/asan)
+## test-asan: the whole unit suite under AddressSanitizer and LeakSanitizer (its own build directory, .build/asan);
+## Tests/sanitizers/lsan.supp names the toolchain's own leaks (Foundation's Process, XCTest)
 test-asan: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan
-	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp \
+	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan
 
 ## test-tsan: the whole unit suite under ThreadSanitizer (.build/tsan); test-tsan-core: only the engine, daemon
 ## and sim suites (what .ci/run runs)

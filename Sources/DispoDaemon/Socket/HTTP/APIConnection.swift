@@ -4,9 +4,9 @@ import Foundation
 
 /// One client connection of the API socket: requests are read one after another (pipelined ones too) within
 /// ``RequestHead/Limits``, each handed to the router once its head and body are complete, and answered in order.
-/// A request that breaks a limit is answered with its refusal (400, 408, 413, 414, 431, 501) and the connection is
-/// closed; a client that goes away ends it. Reading never costs more than linear time in the bytes the limits
-/// allow.
+/// A request that breaks a limit is answered with its refusal (400, 408, 413, 414, 431, 501, 505) and the
+/// connection is closed; a client that goes away ends it. Reading never costs more than linear time in the bytes
+/// the limits allow.
 package struct APIConnection {
     let socket: AsyncSocket
     let handler: any HTTPHandler
