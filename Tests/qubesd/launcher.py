@@ -10,7 +10,8 @@ monkeypatching at run time, what a real dom0 provides. No qubes source file is e
   after the real Jinja template has been rendered (so template errors still surface), and
   `createWithFlags(START_PAUSED)` is `create()` + `suspend()` (the test driver has no paused start);
 - the chown of the sockets to group `qubes`, `runuser`, and offline-mode detection (a container looks like a chroot);
-- `qmemman_present = False` (no qmemman); `qubesdb` is an in-memory stand-in for the C binding; the daemons
+- `qmemman_present = False` (no qmemman), a qmemman client that grants every request, and qmemman's free-memory file
+  saying 8 GiB (the preload admission reads it); `qubesdb` is an in-memory stand-in for the C binding; the daemons
   `qrexec-daemon`, `qrexec-client`, `qubesdb-daemon` are stub scripts in SANDBOX/bin (the qrexec-daemon stub
   creates SANDBOX/run/qubes/qrexec.NAME, the file qubesd checks for "qrexec is running"); the `qrexec` Python
   package (policy, only consulted for calls from qubes other than dom0) is a stand-in that allows nothing.
@@ -255,6 +256,26 @@ def patch(sandbox, templates_dir):
     qubes.vm.adminvm.AdminVM.libvirt_domain = property(dom0_libvirt_domain)
 
     qubes.vm.qubesvm.qmemman_present = False
+
+    # qmemman: a client that grants every request (the preload path shrinks a preload before pausing it), and the
+    # file qmemman writes its free-memory figure to, saying 8 GiB (what the preload admission reads)
+    import qubes.qmemman.client
+
+    class QMemmanClient:
+        sock = None  # no connection to close
+
+        def request_mem(self, amount):
+            return True
+
+        def set_mem(self, dom_memset):
+            return True
+
+        def close(self):
+            pass
+
+    qubes.qmemman.client.QMemmanClient = QMemmanClient
+    with open(qubes.config.qmemman_avail_mem_file, "w") as f:
+        f.write(str(8 * 1024 ** 3))
 
     @staticmethod
     async def start_daemon(*command, input=None, **kwargs):

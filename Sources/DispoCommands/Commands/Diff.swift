@@ -54,6 +54,10 @@ struct Diff: AsyncParsableCommand {
         } else {
             desired = try await LoadedConfig.load(config)
         }
+        if case .qubes(let socket) = try hostOptions.choice() {
+            try await QubesPath.diff(desired, socket: socket, json: json, restart: restart, allowEmpty: allowEmpty)
+            return
+        }
         let host = try HostFactory.open(hostOptions)
         let reconciler = Reconciler(host: host, clock: SystemClock(),
             options: ReconcileOptions(plan: PlanOptions(restart: restart, allowEmpty: allowEmpty)))
