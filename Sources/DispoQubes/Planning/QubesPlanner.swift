@@ -20,9 +20,10 @@ public enum QubesPlanner {
     }
 
     /// Phases: creations, then what later ones depend on (template_for_dispvms), settings (provides_network among them),
-    /// netvm links, the System, power, prune.
+    /// netvm links, the preload features (last: qubesd refreshes preloads made before a property change), the System,
+    /// power, prune.
     enum Phase: Int, Comparable {
-        case createTemplates, templateFlags, createNamed, settings, netvm, system, stop, start, pruneNamed, pruneTemplates
+        case createTemplates, templateFlags, createNamed, settings, netvm, preload, system, stop, start, pruneNamed, pruneTemplates
         static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
@@ -64,7 +65,11 @@ public enum QubesPlanner {
             staged += changes(for: qube, observed: observed, options: options)
             if observed.listed[name] == nil || observed.details[name]?.isOwned == true { index.insert(name) }
         }
-        staged += systemChanges(desired, observed)
+        if let dvm = desired.system?.defaultDispVM, blocked.contains(dvm) {
+            plan.problems.append(QubesProblem("System", "default_dispvm waits for \(dvm)"))
+            blocked.insert("System")
+        }
+        staged += systemChanges(desired, observed, blocked: blocked.contains("System"))
         for name in observed.owned.sorted() {
             guard let listed = observed.listed[name] else { continue }
             let declared = qubes[name]
@@ -128,7 +133,7 @@ public enum QubesPlanner {
         for (name, value) in qube.features {
             let current = details?.features[name]
             if let value, current != value {
-                change(.settings, .setFeature(name, value: value), reason,
+                change(name == QubesVocabulary.preloadMax ? .preload : .settings, .setFeature(name, value: value), reason,
                     current.map { "feature \(name) \($0) -> \(value)" } ?? "feature \(name) \(value)")
             } else if value == nil, details?.featureNames.contains(name) == true {
                 change(.settings, .removeFeature(name), reason, "feature \(name) removed")
@@ -169,7 +174,9 @@ public enum QubesPlanner {
         return staged
     }
 
-    private static func systemChanges(_ desired: DesiredState, _ observed: QubesObservation) -> [(Phase, QubesChange)] {
+    private static func systemChanges(_ desired: DesiredState, _ observed: QubesObservation, blocked: Bool)
+        -> [(Phase, QubesChange)]
+    {
         var staged: [(Phase, QubesChange)] = []
         func change(_ operation: QubesChange.Operation, _ reason: String, _ detail: String) {
             staged.append((.system, QubesChange(qube: "dom0", operation: operation, role: .system, reason: reason,
@@ -184,7 +191,7 @@ public enum QubesPlanner {
             }
             return staged
         }
-        if let dvm = system.defaultDispVM, observed.global["default_dispvm"]?.value != dvm {
+        if let dvm = system.defaultDispVM, !blocked, observed.global["default_dispvm"]?.value != dvm {
             let current = observed.global["default_dispvm"]?.value ?? ""
             change(.setGlobalProperty("default_dispvm", value: dvm), "system",
                 "default_dispvm \(current.isEmpty ? "none" : current) -> \(dvm)")
