@@ -8,7 +8,9 @@ monkeypatching at run time, what a real dom0 provides. No qubes source file is e
 - libvirt: the URI is `test:///SANDBOX/node.xml` (a node file with `Domain-0`); dom0 is looked up by name
   (`Domain-0`), a qube's libvirt XML is a minimal test-driver domain (`type="test"`, its memory, maxmem and vcpus)
   after the real Jinja template has been rendered (so template errors still surface), and
-  `createWithFlags(START_PAUSED)` is `create()` + `suspend()` (the test driver has no paused start);
+  `createWithFlags(START_PAUSED)` is `create()` + `suspend()` (the test driver has no paused start), and qubesd's
+  `virsh -c URI shutdown NAME` subprocess runs on qubesd's own connection (a second process would not share the
+  test driver's state);
 - the chown of the sockets to group `qubes`, `runuser`, and offline-mode detection (a container looks like a chroot);
 - `qmemman_present = False` (no qmemman), a qmemman client that grants every request, and qmemman's free-memory file
   saying 8 GiB (the preload admission reads it); `qubesdb` is an in-memory stand-in for the C binding; the daemons
@@ -238,8 +240,11 @@ def patch(sandbox, templates_dir):
 
     real_app_init = qubes.app.Qubes.__init__
 
+    apps = []
+
     def app_init(self, *args, **kwargs):
         real_app_init(self, *args, **kwargs)
+        apps.append(self)
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader([templates_dir]),
                                       undefined=jinja2.StrictUndefined, autoescape=True)
 
@@ -308,6 +313,28 @@ def patch(sandbox, templates_dir):
                 f'<vcpu>{self.vcpus}</vcpu><os><type>xen</type></os></domain>')
 
     qubes.vm.qubesvm.QubesVM.create_config_file = create_config_file
+
+    # qubesd shuts a qube down with `virsh -c URI shutdown NAME` (not to hold libvirt's lock); a second process has
+    # its own test-driver state, so that one command runs on qubesd's own connection instead
+    real_exec = asyncio.create_subprocess_exec
+
+    class FinishedProcess:
+        returncode = 0
+
+        async def communicate(self, input=None):
+            return b"", None
+
+        async def wait(self):
+            return 0
+
+    async def create_subprocess_exec(program, *args, **kwargs):
+        if program == "virsh" and len(args) == 4 and args[0] == "-c" and args[1].startswith("test://") \
+                and args[2] == "shutdown" and apps:
+            apps[-1].vmm.libvirt_conn.lookupByName(args[3]).shutdown()
+            return FinishedProcess()
+        return await real_exec(program, *args, **kwargs)
+
+    asyncio.create_subprocess_exec = create_subprocess_exec
 
     real_create_with_flags = libvirt.virDomain.createWithFlags
 

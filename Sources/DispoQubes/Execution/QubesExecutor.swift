@@ -3,9 +3,13 @@
 /// just before) and a qube is tagged right after qubesd created it.
 public struct QubesExecutor: Sendable {
     public let client: AdminClient
+    /// How long a removal waits for qubesd to discard a disposable template's preloads (it does so on its own
+    /// after the max goes); a disposable still in use keeps it in use, and the removal then fails.
+    public var removeWait: Duration
 
-    public init(client: AdminClient) {
+    public init(client: AdminClient, removeWait: Duration = .seconds(30)) {
         self.client = client
+        self.removeWait = removeWait
     }
 
     /// What one run did.
@@ -117,7 +121,21 @@ public struct QubesExecutor: Sendable {
                     _ = try await client.call("admin.vm.feature.Remove", qube, argument: QubesVocabulary.preloadMax)
                 } catch where error.exceptionType == "QubesFeatureNotFoundError" {}
             }
-            _ = try await client.call("admin.vm.Remove", qube)
+            try await removeWhenFree(qube)
+        }
+    }
+
+    /// `admin.vm.Remove`, again every 0.5 s while qubesd says the qube is in use, until ``removeWait``.
+    private func removeWhenFree(_ qube: String) async throws(QubesError) {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: removeWait)
+        while true {
+            do {
+                _ = try await client.call("admin.vm.Remove", qube)
+                return
+            } catch where error.exceptionType == "QubesVMInUseError" && clock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(500))
+            }
         }
     }
 
