@@ -165,6 +165,24 @@ struct QubesScenarioTests {
         #expect(try await qubesd.call("admin.vm.List", "sys-firewall").contains("state=Running"))
     }
 
+    @Test func adminEventsFromQubesdAreParsed() async throws {
+        let qubesd = try Qubesd()
+        let stream = qubesd.client.events()
+        var iterator = stream.makeAsyncIterator()
+        let first = try await iterator.next()
+        #expect(first?.name == "connection-established")
+        _ = try await qubesd.call("admin.vm.feature.Set", "debian-12-xfce", argument: "dispo-probe", payload: "42")
+        var seen: AdminEvent?
+        while let event = try await iterator.next() {
+            if event.name == "domain-feature-set:dispo-probe" {
+                seen = event
+                break
+            }
+        }
+        #expect(seen?.subject == "debian-12-xfce")
+        #expect(seen?.arguments["value"] == "42", "\(String(describing: seen))")
+    }
+
     /// With DISPO_QUBES_RECORD=1: records the transcripts the unit tests replay (Fixtures/).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["DISPO_QUBES_RECORD"] == "1"))
     func recordTranscripts() async throws {
