@@ -28,6 +28,8 @@ struct QubesScenarioTests {
         #expect(try await qubesd.call("admin.vm.feature.Get", "dom0", argument: "preload-dispvm-max") == "2")
         #expect(try await qubesd.call("admin.vm.feature.Get", "fedora-41-xfce-dvm", argument: "preload-dispvm-delay") == "-1")
         #expect(try await qubesd.call("admin.vm.tag.List", "whonix-workstation-17-dvm").contains("anon-vm"))
+        #expect(try await qubesd.property("whonix-workstation-17-dvm", "label") == "purple")
+        #expect(try await qubesd.property("default-dvm", "label") == "red")
         let list = try await qubesd.call("admin.vm.List")
         for name in ["sys-net", "sys-firewall", "sys-usb"] {
             #expect(list.contains("\(name) class=DispVM state=Running"), "\(list)")

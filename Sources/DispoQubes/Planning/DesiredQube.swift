@@ -33,7 +33,7 @@ public struct DesiredQube: Sendable, Hashable {
         hasher.combine(revision)
     }
 
-    /// The label a qube is created with (qubesd requires one); dispo/v1 has no key for it yet.
+    /// The label a qube is created with when the files name none (qubesd requires one).
     public static let defaultLabel = "red"
 
     /// Every declared disposable template and named disposable whose references resolve, by name.
@@ -47,29 +47,36 @@ public struct DesiredQube: Sendable, Hashable {
             let preloaded = dvm.preload.max > 0 || desired.system?.defaultDispVM == name
             features.append((QubesVocabulary.preloadMax, dvm.preload.max > 0 ? String(dvm.preload.max) : nil))
             features.append((QubesVocabulary.preloadDelay, preloaded ? seconds(dvm.preload.delay) : nil))
+            let label = dvm.settings.label
             qubes[name] = DesiredQube(
-                name: name, role: .disposableTemplate, klass: "AppVM", template: dvm.template, label: defaultLabel,
+                name: name, role: .disposableTemplate, klass: "AppVM", template: dvm.template,
+                label: label?.rawValue ?? defaultLabel,
                 properties: [("template_for_dispvms", "True"), ("template", dvm.template)]
-                    + common(spec, providesNetwork: netvms.contains(name)),
+                    + common(spec, providesNetwork: netvms.contains(name), label: label),
                 features: features, tags: spec.tags,
-                revision: revision(spec, extra: "\(dvm.preload.max) \(dvm.preload.delay)"), state: nil)
+                revision: revision(spec, label: label, extra: "\(dvm.preload.max) \(dvm.preload.delay)"), state: nil)
         }
         for (name, named) in desired.namedDisposables {
             guard let spec = desired.spec(forNamedDisposable: name) else { continue }
+            let label = named.overrides.label ?? desired.disposableTemplates[named.template]?.settings.label
             qubes[name] = DesiredQube(
-                name: name, role: .named, klass: "DispVM", template: named.template, label: defaultLabel,
-                properties: [("auto_cleanup", "False")] + common(spec, providesNetwork: netvms.contains(name)),
-                features: [], tags: spec.tags, revision: revision(spec, extra: named.template), state: named.state)
+                name: name, role: .named, klass: "DispVM", template: named.template,
+                label: label?.rawValue ?? defaultLabel,
+                properties: [("auto_cleanup", "False")]
+                    + common(spec, providesNetwork: netvms.contains(name), label: label),
+                features: [], tags: spec.tags, revision: revision(spec, label: label, extra: named.template), state: named.state)
         }
         return qubes
     }
 
-    private static func common(_ spec: EffectiveSpec, providesNetwork: Bool) -> [(String, String)] {
+    /// The settings both kinds share; the label only when declared (else it stays as made, or as the user set it).
+    private static func common(_ spec: EffectiveSpec, providesNetwork: Bool, label: QubesLabel?) -> [(String, String)] {
         var properties: [(String, String)] = [
             ("maxmem", String(spec.maxmem.mebibytes)), ("memory", String(spec.memory.mebibytes)),
             ("vcpus", String(spec.vcpus)), ("provides_network", providesNetwork ? "True" : "False"),
         ]
         if let ready = spec.ready { properties.append(("qrexec_timeout", String(max(1, Int(ready.timeout.seconds))))) }
+        if let label { properties.append(("label", label.rawValue)) }
         properties.append(("netvm", spec.netvm ?? ""))
         return properties
     }
@@ -80,10 +87,10 @@ public struct DesiredQube: Sendable, Hashable {
     }
 
     /// The digest of what shapes the qube (the Template's files do not: on Qubes the TemplateVM is qubesd's).
-    private static func revision(_ spec: EffectiveSpec, extra: String) -> String {
+    private static func revision(_ spec: EffectiveSpec, label: QubesLabel?, extra: String) -> String {
         var digest = Digest()
         for part in [
-            spec.disposableTemplate, spec.template.name, spec.memory.description, spec.maxmem.description,
+            label?.rawValue ?? "-", spec.disposableTemplate, spec.template.name, spec.memory.description, spec.maxmem.description,
             String(spec.vcpus), spec.netvm ?? "-", spec.tags.joined(separator: ","),
             spec.ready.map { "\($0.timeout)" } ?? "-", extra,
         ] {
