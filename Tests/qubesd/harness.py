@@ -65,6 +65,8 @@ def python313():
     """pyenv's Python 3.13 (qubesd's preload path needs it; Debian's 3.11 fails there)."""
     explicit = os.environ.get("DISPO_QUBESD_PYTHON")
     if explicit:
+        if not os.access(explicit, os.X_OK):
+            fail(f"DISPO_QUBESD_PYTHON={explicit} is not an executable", MISSING)
         return explicit
     roots = []
     try:

@@ -24,8 +24,9 @@ public struct QubesExecutor: Sendable {
     /// Runs the runnable changes of `plan` (pending ones are left), writing dispo's index before the first create
     /// and after the last removal. A failed change is reported; the changes of other qubes go on, later changes of
     /// the same qube are skipped.
-    public func run(_ plan: QubesPlan, observedIndex: Set<String>, onChange: (QubesChange, QubesError?) -> Void = { _, _ in })
-        async -> (ran: Int, failures: [(change: QubesChange, error: QubesError)])
+    public func run(
+        _ plan: QubesPlan, observedIndex: Set<String>, onChange: (QubesChange, QubesError?) -> Void = { _, _ in }
+    ) async -> (ran: Int, failures: [(change: QubesChange, error: QubesError)])
     {
         var ran = 0
         var failures: [(change: QubesChange, error: QubesError)] = []
@@ -49,11 +50,12 @@ public struct QubesExecutor: Sendable {
                 onChange(change, error)
             }
         }
-        // the index after the run: the plan's, plus what a failed removal left in place
+        // the index after the run: the plan's, plus what a failed removal left in place (`index` is what qubesd
+        // holds now: the observed one, or the last written before a create)
         let final = plan.index.union(failures.filter { $0.change.operation == .remove }.map(\.change.qube))
-        if final != index || final != observedIndex {
+        if final != index {
             do throws(QubesError) {
-                if final != index || index != observedIndex { try await writeIndex(final) }
+                try await writeIndex(final)
             } catch {
                 failures.append((QubesChange(qube: "dom0", operation: .setFeature(QubesVocabulary.indexFeature,
                     value: final.sorted().joined(separator: " ")), role: .system, reason: "index",
