@@ -63,6 +63,15 @@ struct QubesScenarioTests {
         #expect(!coldHandout.preloaded)
         #expect(coldHandout.template == "whonix-workstation-17-dvm")
         #expect(try await qubesd.call("admin.vm.List", coldHandout.name).contains("state=Running"))
+
+        // release: killed, and qubesd removes it; a named disposable is refused and keeps running
+        let release = try qubesd.dispo(["release", coldHandout.name])
+        #expect(release.status == 0, "\(release.stderr)")
+        #expect(try await eventually(seconds: 20) { try await !qubesd.names().contains(coldHandout.name) })
+        let refused = try qubesd.dispo(["release", "sys-usb"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("not an unnamed disposable"), "\(refused.stderr)")
+        #expect(try await qubesd.call("admin.vm.List", "sys-usb").contains("state=Running"))
     }
 
     @Test func driftBehindDisposBackIsShownAndFixed() async throws {

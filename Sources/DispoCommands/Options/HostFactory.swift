@@ -16,7 +16,8 @@ enum HostFactory {
             return SimHost(path: path, clock: clock, createIfMissing: false)
         case .qubes:
             throw failure(
-                "this command has no Qubes path: on Qubes dispo works through qubesd (diff, apply, status, request); "
+                "this command has no Qubes path: on Qubes dispo works through qubesd (diff, apply, status, request, "
+                    + "release); "
                     + "qubesd itself keeps the preload queue, so there is no controller to run")
         case .xen:
             guard HostOptions.isXenControlDomain else {

@@ -79,3 +79,23 @@ public struct QubesRequester: Sendable {
         return fields.count > 2 ? String(fields[2]) : ""
     }
 }
+
+extension QubesRequester {
+    /// `dispo release NAME` on Qubes: `admin.vm.Kill` of an unnamed disposable (a DispVM with `auto_cleanup`, not a
+    /// preload still queued, not one of dispo's named disposables); qubesd then removes it (auto_cleanup).
+    /// Anything else is refused and left as it is.
+    public func release(_ name: String) async throws(QubesError) {
+        let properties = try QubesReader.parseProperties(try await client.call("admin.vm.property.GetAll", name))
+        guard properties["klass"]?.value == "DispVM", properties["auto_cleanup"]?.value == "True" else {
+            throw QubesError(.badRequest, "\(name) is not an unnamed disposable (class "
+                + "\(properties["klass"]?.value ?? "?"), auto_cleanup \(properties["auto_cleanup"]?.value ?? "?")); "
+                + "named disposables stop with state: halted in their config")
+        }
+        guard properties["is_preload"]?.value != "True" else {
+            throw QubesError(.badRequest, "\(name) is a preload still in qubesd's queue; request it first")
+        }
+        do {
+            _ = try await client.call("admin.vm.Kill", name)
+        } catch where error.exceptionType == "QubesVMNotStartedError" {}
+    }
+}
