@@ -88,7 +88,7 @@ struct QubesScenarioTests {
         let details = Set(plan.actions.map { "\($0.name ?? ""): \($0.detail)" })
         #expect(details.contains("dvm-sys: memory 777 -> 300"), "\(details)")
         #expect(details.contains("whonix-workstation-17-dvm: tag anon-vm"), "\(details)")
-        #expect(details.contains("dom0: dom0 feature preload-dispvm-max 5 -> 2"), "\(details)")
+        #expect(details.contains("dom0: feature preload-dispvm-max 5 -> 2"), "\(details)")
         #expect(plan.actions.count == 3, "\(details)")
 
         #expect(try qubesd.dispo(["apply", "-c", config.path]).status == 0)

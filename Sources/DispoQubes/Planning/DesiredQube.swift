@@ -8,7 +8,7 @@ import DispoEngine
 /// preload features `preload-dispvm-max` / `-delay` (qubesd runs the queue); a NamedDisposable is a DispVM of its
 /// disposable template with `auto_cleanup=False` and the effective settings. A qube that another declared qube
 /// names as its netvm gets `provides_network=True`. Sizes are whole MiB, as qubesd keeps them.
-public struct DesiredQube: Sendable, Hashable {
+public struct DesiredQube: Sendable {
     public var name: String
     public var role: QubesChange.Role
     /// `AppVM` or `DispVM`.
@@ -23,15 +23,6 @@ public struct DesiredQube: Sendable, Hashable {
     public var tags: [String]
     public var revision: String
     public var state: NamedDisposable.PowerState?
-
-    public static func == (lhs: DesiredQube, rhs: DesiredQube) -> Bool {
-        lhs.name == rhs.name && lhs.revision == rhs.revision && lhs.klass == rhs.klass
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
-        hasher.combine(revision)
-    }
 
     /// The label a qube is created with when the files name none (qubesd requires one).
     public static let defaultLabel = "red"

@@ -187,7 +187,7 @@ public enum QubesPlanner {
             guard features[QubesVocabulary.systemFeature] != nil else { return [] }
             for name in [QubesVocabulary.preloadMax, QubesVocabulary.preloadThreshold, QubesVocabulary.systemFeature]
             where features[name] != nil {
-                change(.removeFeature(name), "prune", "dom0 feature \(name) removed (no System declared)")
+                change(.removeFeature(name), "prune", "feature \(name) removed (no System declared)")
             }
             return staged
         }
@@ -204,9 +204,9 @@ public enum QubesPlanner {
         ] {
             if let value, features[name] != value {
                 change(.setFeature(name, value: value), "system",
-                    features[name].map { "dom0 feature \(name) \($0) -> \(value)" } ?? "dom0 feature \(name) \(value)")
+                    features[name].map { "feature \(name) \($0) -> \(value)" } ?? "feature \(name) \(value)")
             } else if value == nil, features[name] != nil {
-                change(.removeFeature(name), "system", "dom0 feature \(name) removed")
+                change(.removeFeature(name), "system", "feature \(name) removed")
             }
         }
         return staged
