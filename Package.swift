@@ -115,7 +115,7 @@ let package = Package(
         // The Admin API client and the Qubes planner on recorded transcripts, and (with DISPO_QUBESD_TESTS=1, as
         // `make test-qubes` runs them) the scenarios against the real qubesd of Tests/qubesd.
         .testTarget(
-            name: "DispoQubesTests", dependencies: ["DispoQubes", "DispoConfig", "DispoTestKit"],
+            name: "DispoQubesTests", dependencies: ["DispoQubes", "DispoConfig", "DispoEngine", "DispoTestKit"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DispoWatchTests", dependencies: ["DispoWatch", "DispoTestKit"]),
         .testTarget(name: "DispoSimTests", dependencies: ["DispoSim", "DispoTestKit"]),

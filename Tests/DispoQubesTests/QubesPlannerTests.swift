@@ -1,4 +1,5 @@
 import DispoConfig
+import DispoEngine
 @testable import DispoQubes
 import Foundation
 import Testing
@@ -120,6 +121,26 @@ struct QubesPlannerTests {
         } catch {
             #expect(error.exceptionType == "QubesVMNotFoundError")
         }
+        #expect(transport.unused.isEmpty)
+    }
+
+    /// Replays a cold hand-out and its release as the real qubesd answered them: CreateDisposable, List (not
+    /// running: not a preload), Start, `xid`; then GetAll and Kill.
+    @Test func theRecordedColdRequestReplays() async throws {
+        let url = try #require(Bundle.module.url(forResource: "request-cold", withExtension: "json",
+            subdirectory: "Fixtures"))
+        let entries = try TranscriptEntry.load(url)
+        let transport = ReplayTransport(entries)
+        let client = AdminClient(transport: transport)
+        let requester = QubesRequester(client: client)
+        let handout = try await requester.request("@dispvm:@tag:anon-vm", source: nil, desired: try loadExample())
+        #expect(!handout.preloaded)
+        #expect(handout.template == "whonix-workstation-17-dvm")
+        #expect(handout.name.hasPrefix("disp"))
+        #expect(handout.domid > 0)
+        #expect(client.calls == ["admin.vm.CreateDisposable": 1, "admin.vm.List": 1, "admin.vm.Start": 1,
+            "admin.vm.property.Get": 1])
+        try await requester.release(handout.name)
         #expect(transport.unused.isEmpty)
     }
 }

@@ -1,3 +1,4 @@
+import DispoEngine
 import DispoQubes
 import DispoTestKit
 import Foundation
@@ -209,6 +210,14 @@ struct QubesScenarioTests {
         } catch {}
         let fixtures = URL(fileURLWithPath: BinaryRunner.packageRoot + "/Tests/DispoQubesTests/Fixtures")
         try TranscriptEntry.write(recording.transcript, to: fixtures.appendingPathComponent("apply-examples-qubes.json"))
+
+        // a cold hand-out (whonix has no preload) and its release
+        let requests = AdminClient(transport: UnixSocketTransport(path: qubesd.socket), recording: true)
+        let handout = try await QubesRequester(client: requests).request("@dispvm:@tag:anon-vm", source: nil,
+            desired: desired)
+        #expect(!handout.preloaded)
+        try await QubesRequester(client: requests).release(handout.name)
+        try TranscriptEntry.write(requests.transcript, to: fixtures.appendingPathComponent("request-cold.json"))
     }
 }
 
