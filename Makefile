@@ -6,8 +6,10 @@ DEBIAN_PACKAGES := libyaml-dev libinotifytools0-dev libxen-dev libyajl-dev git g
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 
-.PHONY: deps build test test-asan test-tsan test-tsan-core fuzz demo format bench-load bench-plan bench-watch bench-ownership \
-	bench-reload bench-git bench-soak bench-attack clean
+QUBES_PACKAGES := libvirt-dev pkg-config python3-venv
+
+.PHONY: deps deps-qubes test-qubes bench-qubes build test test-asan test-tsan test-tsan-core fuzz demo format bench-load \
+	bench-plan bench-watch bench-ownership bench-reload bench-git bench-soak bench-attack clean
 
 ## deps: install the Debian packages the build needs, when missing
 deps:
@@ -23,11 +25,41 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## test: unit and end-to-end tests, then the schema/examples agreement check
+## test: unit and end-to-end tests, then the schema/examples agreement check, then the scenarios against qubesd
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
 	python3 Tests/schema/check_schema.py --dispo $(DISPO)
+	$(MAKE) test-qubes
+
+## deps-qubes: what the real qubesd of Tests/qubesd needs (libvirt-python 9.0.0 builds against libvirt-dev)
+deps-qubes:
+	@missing=""; for p in $(QUBES_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing" >&2; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## test-qubes: dispo's apply/diff/status/request/prune/drift/conflict/restart scenarios against the real qubesd
+## (the pinned qubes-core-admin of ../shared/third_party on libvirt's test driver, Python 3.13; venv cached in
+## ~/.cache/dispo). Skipped, LOUDLY, only when its prerequisites cannot be installed.
+test-qubes:
+	@if ! $(MAKE) -s deps-qubes || ! python3 Tests/qubesd/harness.py prepare >/dev/null; then \
+	  echo "################################################################################" >&2; \
+	  echo "## SKIPPED: the Qubes scenarios against the real qubesd (prerequisites missing: ##" >&2; \
+	  echo "## libvirt-dev, pkg-config, python3-venv, pyenv's Python 3.13, the snapshots in ##" >&2; \
+	  echo "## ../shared/third_party). See Tests/qubesd/harness.py.                         ##" >&2; \
+	  echo "################################################################################" >&2; \
+	  exit 0; \
+	fi; \
+	$(SWIFT) build --build-tests && DISPO_QUBESD_TESTS=1 $(SWIFT) test --skip-build --filter QubesScenarioTests
+
+## bench-qubes: Admin API calls and time of apply (examples/qubes, from nothing) and of a no-op diff against the
+## real qubesd; a hand-out by dispo request vs a direct CreateDisposable
+bench-qubes: deps-qubes build
+	Tests/qubesd/measure.sh
 
 ## test-asan: the whole unit suite under AddressSanitizer and LeakSanitizer (its own build directory, .build/asan);
 ## Tests/sanitizers/lsan.supp names the toolchain's own leaks (Foundation's Process, XCTest)

@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "DispoWatch", targets: ["DispoWatch"]),
         .library(name: "DispoXen", targets: ["DispoXen"]),
         .library(name: "DispoGit", targets: ["DispoGit"]),
+        .library(name: "DispoQubes", targets: ["DispoQubes"]),
         // Test clocks and helpers, for the benchmarks package (never linked into dispo).
         .library(name: "DispoTestKit", targets: ["DispoTestKit"]),
     ],
@@ -62,6 +63,8 @@ let package = Package(
         ),
         // The real Xen backend (`--host xen`): libxenlight and xenstore on a dedicated thread.
         .target(name: "DispoXen", dependencies: ["CXenLight", "DispoHost", "DispoConfig"]),
+        // The Qubes OS backend (`--host qubes`): qubesd's Admin API client and the Qubes reconcile path.
+        .target(name: "DispoQubes", dependencies: ["DispoConfig", "DispoEngine"]),
         // The git source: a repository mirrored with Debian's git, verified commits read from its object database.
         .target(
             name: "DispoGit",
@@ -84,6 +87,7 @@ let package = Package(
                 "DispoGit",
                 "DispoWatch",
                 "DispoXen",
+                "DispoQubes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -121,6 +125,11 @@ let package = Package(
         .executableTarget(name: "dispo-fuzz", dependencies: ["DispoFuzzTargets"], path: "Fuzz/Driver"),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["DispoFuzzTargets"]),
         .testTarget(name: "DispoYAMLTests", dependencies: ["DispoYAML"]),
+        // The Admin API client and the Qubes planner on recorded transcripts, and (with DISPO_QUBESD_TESTS=1, as
+        // `make test-qubes` runs them) the scenarios against the real qubesd of Tests/qubesd.
+        .testTarget(
+            name: "DispoQubesTests", dependencies: ["DispoQubes", "DispoConfig", "DispoEngine", "DispoTestKit"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "DispoWatchTests", dependencies: ["DispoWatch", "DispoTestKit"]),
         .testTarget(name: "DispoSimTests", dependencies: ["DispoSim", "DispoTestKit"]),
         .testTarget(name: "DispoXenTests", dependencies: ["DispoXen", "CXenLight", "DispoTestKit"]),

@@ -52,6 +52,12 @@ struct Apply: AsyncParsableCommand {
             desired = try await LoadedConfig.load(config)
         }
         let choice = try hostOptions.choice()
+        if case .qubes(let socket) = choice {
+            let lock = try HostOwnership.acquire(choice, command: "apply", config: config.identity, socket: nil)
+            defer { lock.release() }
+            try await QubesPath.apply(desired, socket: socket, restart: restart, allowEmpty: allowEmpty, noWait: noWait)
+            return
+        }
         let host = try HostFactory.open(choice)
         // One owner per host: refuses while a controller (or another apply) holds it; held until apply ends.
         let lock = try HostOwnership.acquire(

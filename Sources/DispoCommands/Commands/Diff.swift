@@ -54,7 +54,12 @@ struct Diff: AsyncParsableCommand {
         } else {
             desired = try await LoadedConfig.load(config)
         }
-        let host = try HostFactory.open(hostOptions)
+        let choice = try hostOptions.choice()
+        if case .qubes(let socket) = choice {
+            try await QubesPath.diff(desired, socket: socket, json: json, restart: restart, allowEmpty: allowEmpty)
+            return
+        }
+        let host = try HostFactory.open(choice)
         let reconciler = Reconciler(host: host, clock: SystemClock(),
             options: ReconcileOptions(plan: PlanOptions(restart: restart, allowEmpty: allowEmpty)))
         let plan = try await performing { () throws(HostError) in try await reconciler.plan(desired) }

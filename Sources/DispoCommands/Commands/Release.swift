@@ -2,6 +2,7 @@ import ArgumentParser
 import DispoDaemon
 import DispoEngine
 import DispoHost
+import DispoQubes
 
 /// `dispo release NAME`: ends an unnamed disposable.
 struct Release: AsyncParsableCommand {
@@ -12,7 +13,8 @@ struct Release: AsyncParsableCommand {
             disposable is refused (set state: halted in its config to stop it), and so is a
             preload still waiting in the queue, or a domain dispo did not make. The name is not
             reused for 7 days. Goes through the controller (dispo watch) when one keeps the host
-            (named on stderr), else acts on the host directly. Exit status 0, or 1 on an error.
+            (named on stderr), else acts on the host directly. On Qubes (--host qubes) it kills an
+            unnamed DispVM and qubesd removes it. Exit status 0, or 1 on an error.
 
             Examples:
               dispo release disp1234
@@ -26,6 +28,13 @@ struct Release: AsyncParsableCommand {
     @OptionGroup var socketOptions: SocketOptions
 
     func run() async throws {
+        if socketOptions.socket == nil, case .qubes(let socket) = try hostOptions.choice(announce: false) {
+            try await QubesPath.qubes { () throws(QubesError) in
+                try await QubesRequester(client: AdminClient(socketPath: socket)).release(name)
+            }
+            print("released \(name)")
+            return
+        }
         switch try await DaemonRoute.resolve(host: hostOptions, socket: socketOptions, config: nil) {
         case .daemon(let daemon):
             try await DaemonCall.run(daemon.socket) { try await APIClient.release(name, socket: daemon.socket) }

@@ -46,6 +46,18 @@ struct Request: AsyncParsableCommand {
 
     func run() async throws {
         let handout: Handout
+        if socketOptions.socket == nil, case .qubes(let socket) = try hostOptions.choice(announce: false) {
+            let desired = try await LoadedConfig.load(config)
+            handout = try await QubesPath.request(target, source: source, desired: desired, socket: socket)
+        } else {
+            handout = try await direct()
+        }
+        try printed(handout)
+    }
+
+    /// Through the controller when one keeps the host, else on the host itself (Xen, sim).
+    private func direct() async throws -> Handout {
+        let handout: Handout
         switch try await DaemonRoute.resolve(host: hostOptions, socket: socketOptions, config: config) {
         case .daemon(let daemon):
             handout = try await DaemonCall.run(daemon.socket) {
@@ -59,6 +71,10 @@ struct Request: AsyncParsableCommand {
                     .request(RequestTarget.parse(target), source: source, desired: desired)
             }
         }
+        return handout
+    }
+
+    private func printed(_ handout: Handout) throws {
         if json {
             try JSONOutput.print(handout)
         } else {

@@ -41,6 +41,13 @@ struct Status: AsyncParsableCommand {
     var check = false
 
     func run() async throws {
+        if socketOptions.socket == nil, case .qubes(let socket) = try hostOptions.choice(announce: false) {
+            guard !check else { throw failure("--check needs a controller; on Qubes qubesd keeps the queues (no dispo watch)") }
+            let loaded = try await LoadedConfig.loadAllowingErrors(config)
+            try await QubesPath.status(loaded, socket: socket, location: try hostOptions.choice(announce: false).location,
+                json: json)
+            return
+        }
         let report: StatusReport
         switch try await DaemonRoute.resolve(host: hostOptions, socket: socketOptions, config: config, readOnly: true) {
         case .daemon(let daemon):

@@ -14,6 +14,11 @@ enum HostFactory {
                 throw failure("no simulated host at \(path); create one with `dispo sim init --host sim:\(path)`")
             }
             return SimHost(path: path, clock: clock, createIfMissing: false)
+        case .qubes:
+            throw failure(
+                "this command has no Qubes path: on Qubes dispo works through qubesd (diff, apply, status, request, "
+                    + "release); "
+                    + "qubesd itself keeps the preload queue, so there is no controller to run")
         case .xen:
             guard HostOptions.isXenControlDomain else {
                 throw failure(

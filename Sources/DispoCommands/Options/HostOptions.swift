@@ -7,7 +7,8 @@ struct HostOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The host: 'sim:PATH' (a simulated Xen host in a state file) or 'xen'. Default: xen when this is a Xen "
+            "The host: 'sim:PATH' (a simulated Xen host in a state file), 'xen', or 'qubes[:SOCKET]' (qubesd's Admin "
+                + "API, default socket /var/run/qubesd.sock). Default: qubes in a Qubes OS dom0, xen in another Xen "
                 + "control domain, else sim:$XDG_STATE_HOME/dispo/host.json.", valueName: "HOST"))
     var host: String?
 
@@ -19,12 +20,15 @@ struct HostOptions: ParsableArguments {
         /// A simulated host; `path` is absolute, with the folder's symlinks resolved when it exists.
         case sim(path: String)
         case xen
+        /// qubesd's Admin API on this socket (absolute): the Qubes reconcile path, not the `Host` seam.
+        case qubes(socket: String)
 
         /// How dispo names the host (`sim:/abs/host.json`, `xen`): what a daemon's identity is compared with.
         var location: String {
             switch self {
             case .sim(let path): return "sim:\(path)"
             case .xen: return "xen"
+            case .qubes(let socket): return socket == HostOptions.qubesSocket ? "qubes" : "qubes:\(socket)"
             }
         }
 
@@ -33,9 +37,14 @@ struct HostOptions: ParsableArguments {
             switch self {
             case .sim(let path): return path + ".owner"
             case .xen: return HostOptions.xenLockPath
+            case .qubes(let socket):
+                return socket == HostOptions.qubesSocket ? "/run/dispo/qubes.lock" : socket + ".dispo-owner"
             }
         }
     }
+
+    /// qubesd's Admin API socket in a Qubes OS dom0.
+    static let qubesSocket = "/var/run/qubesd.sock"
 
     /// Where the Xen host's owner lock lives (dom0 has one Xen host).
     static let xenLockPath = "/run/dispo/xen.lock"
@@ -45,17 +54,33 @@ struct HostOptions: ParsableArguments {
     func choice(announce: Bool = true) throws -> Choice {
         if let host {
             if host == "xen" { return .xen }
+            if host == "qubes" { return .qubes(socket: Self.qubesSocket) }
+            if host.hasPrefix("qubes:") {
+                let path = String(host.dropFirst(6))
+                guard !path.isEmpty else { throw failure("--host qubes:SOCKET needs a path, e.g. qubes:/var/run/qubesd.sock") }
+                return .qubes(socket: canonicalPath(path))
+            }
             if host.hasPrefix("sim:") {
                 let path = String(host.dropFirst(4))
                 guard !path.isEmpty else { throw failure("--host sim:PATH needs a path, e.g. sim:/tmp/host.json") }
                 return .sim(path: canonicalPath(path))
             }
-            throw failure("unknown host '\(host)'; use 'xen' or 'sim:PATH'")
+            throw failure("unknown host '\(host)'; use 'xen', 'qubes[:SOCKET]' or 'sim:PATH'")
+        }
+        if Self.isQubesDom0 {
+            if announce { StandardError.write("dispo: this is a Qubes OS dom0; using qubesd (--host qubes)") }
+            return .qubes(socket: Self.qubesSocket)
         }
         if Self.isXenControlDomain { return .xen }
         let path = canonicalPath(Self.defaultSimPath)
         if announce { StandardError.write("dispo: no Xen control domain here; using the simulated host sim:\(path)") }
         return .sim(path: path)
+    }
+
+    /// A Qubes OS dom0: qubesd's socket and `/etc/qubes-release` are there (every domain belongs to qubesd).
+    static var isQubesDom0: Bool {
+        FileManager.default.fileExists(atPath: "/etc/qubes-release")
+            && FileManager.default.fileExists(atPath: qubesSocket)
     }
 
     /// `/proc/xen/capabilities` says `control_d` in a Xen dom0.

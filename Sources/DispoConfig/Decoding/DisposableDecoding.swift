@@ -2,7 +2,7 @@ import DispoYAML
 
 /// Decodes `kind: DisposableTemplate` and `kind: NamedDisposable`, which share the disposable settings.
 enum DisposableDecoding {
-    static let settingKeys = ["memory", "maxmem", "vcpus", "netvm", "tags", "ready"]
+    static let settingKeys = ["memory", "maxmem", "vcpus", "netvm", "tags", "ready", "label"]
     static let templateKeys = DocumentDecoder.commonKeys + ["name", "template"] + settingKeys + ["preload"]
     static let namedKeys = DocumentDecoder.commonKeys + ["name", "template"] + settingKeys + ["state"]
     static let readyKeys = ["xenstore", "timeout"]
@@ -67,6 +67,7 @@ enum DisposableDecoding {
             settings.tags = decodeTags(items, reader: &reader)
         }
         if let node = fields["ready"] { settings.ready = decodeReady(node, reader: &reader) }
+        if let node = fields["label"] { settings.label = reader.choice(node, keyPath: "label", as: QubesLabel.self) }
         return settings
     }
 

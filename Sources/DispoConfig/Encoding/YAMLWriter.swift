@@ -72,6 +72,7 @@ public enum YAMLWriter {
         if let vcpus = settings.vcpus { out.append("vcpus: \(vcpus)") }
         if let netvm = settings.netvm { out.append("netvm: \(netvm.name.map(scalar) ?? "none")") }
         if let tags = settings.tags { out.append("tags: [\(tags.map(scalar).joined(separator: ", "))]") }
+        if let label = settings.label { out.append("label: \(label.rawValue)") }
         if let ready = settings.ready {
             out.append("ready: { xenstore: \(scalar(ready.xenstore)), timeout: \(ready.timeout) }")
         }

@@ -8,10 +8,12 @@ public struct DisposableSettings: Sendable, Hashable {
     public var netvm: NetVM?
     public var tags: [String]?
     public var ready: Readiness?
+    /// The Qubes label (colour) of the qube; used only by the Qubes backend.
+    public var label: QubesLabel?
 
     public init(
         memory: Size? = nil, maxmem: Size? = nil, vcpus: Int? = nil, netvm: NetVM? = nil, tags: [String]? = nil,
-        ready: Readiness? = nil
+        ready: Readiness? = nil, label: QubesLabel? = nil
     ) {
         self.memory = memory
         self.maxmem = maxmem
@@ -19,13 +21,15 @@ public struct DisposableSettings: Sendable, Hashable {
         self.netvm = netvm
         self.tags = tags
         self.ready = ready
+        self.label = label
     }
 
     /// `overrides` where set, else `self`.
     public func overridden(by overrides: DisposableSettings) -> DisposableSettings {
         DisposableSettings(
             memory: overrides.memory ?? memory, maxmem: overrides.maxmem ?? maxmem, vcpus: overrides.vcpus ?? vcpus,
-            netvm: overrides.netvm ?? netvm, tags: overrides.tags ?? tags, ready: overrides.ready ?? ready)
+            netvm: overrides.netvm ?? netvm, tags: overrides.tags ?? tags, ready: overrides.ready ?? ready,
+            label: overrides.label ?? label)
     }
 
     /// The defaults, as in Qubes: 400 MiB, 4000 MiB (or memory if larger), 2 vcpus, no network.
@@ -60,4 +64,9 @@ public struct Readiness: Sendable, Hashable {
         self.xenstore = xenstore
         self.timeout = timeout
     }
+}
+
+/// Qubes OS's eight default labels (the colour of a qube's windows and icon).
+public enum QubesLabel: String, Sendable, Hashable, CaseIterable {
+    case red, orange, yellow, green, gray, blue, purple, black
 }

@@ -24,7 +24,7 @@ enum SimCommandSupport {
     /// The state file path `--host` names.
     static func path(_ options: HostOptions) throws -> String {
         switch try options.choice() {
-        case .xen:
+        case .xen, .qubes:
             throw failure("dispo sim drives only the simulated host; pass --host sim:PATH")
         case .sim(let path):
             return path

@@ -1,0 +1,108 @@
+public import DispoConfig
+import DispoEngine
+
+/// `dispo status --json` on Qubes, in the shape of the Xen one (`host`, `config`, `templates`, `named`,
+/// `disposables`); the queues are qubesd's (`preload-dispvm` of each disposable template, oldest first).
+public struct QubesStatus: Sendable, Codable, Hashable {
+    public struct HostPart: Sendable, Codable, Hashable {
+        public var backend = "qubes"
+        public var location: String
+    }
+
+    public struct ConfigPart: Sendable, Codable, Hashable {
+        public var ok: Bool
+        public var errors: [String]
+        public var revision: String
+    }
+
+    public struct TemplatePart: Sendable, Codable, Hashable {
+        public struct Preload: Sendable, Codable, Hashable {
+            /// In force: dom0's `preload-dispvm-max` for qubesd's default_dispvm when set, else the local feature.
+            public var max: Int
+            public var ready: Int
+            public var starting: Int
+            public var queue: [String]
+        }
+
+        public var name: String
+        /// False when no qube of that name exists, or one dispo did not make.
+        public var present: Bool
+        public var preload: Preload
+    }
+
+    public struct NamedPart: Sendable, Codable, Hashable {
+        public var name: String
+        public var desired: String?
+        public var state: String
+        public var upToDate: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case name, desired, state
+            case upToDate = "up_to_date"
+        }
+    }
+
+    public struct DisposablePart: Sendable, Codable, Hashable {
+        public var name: String
+        public var template: String
+        public var role: String
+        public var state: String
+    }
+
+    public var host: HostPart
+    public var config: ConfigPart
+    public var templates: [TemplatePart]
+    public var named: [NamedPart]
+    public var disposables: [DisposablePart]
+    /// Conflicts and missing TemplateVMs, as the plan reports them.
+    public var problems: [String]
+
+    /// Builds the report from one read; `disposableTemplates` maps the other DispVMs found to their template.
+    public static func make(
+        desired: DesiredState, configErrors: [String], observed: QubesObservation, plan: QubesPlan, location: String,
+        disposableTemplates: [String: String]
+    ) -> QubesStatus {
+        let globalDefault = observed.global["default_dispvm"]?.value
+        let globalMax = observed.dom0Features[QubesVocabulary.preloadMax].flatMap { Int($0) }
+        var queued: Set<String> = []
+        let templates = desired.disposableTemplates.keys.sorted().map { name -> TemplatePart in
+            let details = observed.details[name]
+            let queue = (details?.features[QubesVocabulary.preloadList] ?? "").split(separator: " ").map(String.init)
+            queued.formUnion(queue)
+            let local = details?.features[QubesVocabulary.preloadMax].flatMap { Int($0) } ?? 0
+            let max = globalDefault == name ? (globalMax ?? local) : local
+            let ready = queue.filter { observed.listed[$0]?.state == "Paused" }.count
+            return TemplatePart(name: name, present: details?.isOwned == true,
+                preload: .init(max: max, ready: ready, starting: queue.count - ready, queue: queue))
+        }
+        let qubes = DesiredQube.all(in: desired)
+        let pendingRestart = Set(plan.changes.filter { if case .restart = $0.operation { true } else { false } }.map(\.qube))
+        let named = desired.namedDisposables.keys.sorted().map { name -> NamedPart in
+            let listed = observed.listed[name]
+            let revision = observed.details[name]?.features[QubesVocabulary.revisionFeature]
+            return NamedPart(name: name, desired: desired.namedDisposables[name]?.state?.rawValue,
+                state: listed.map { state($0.state) } ?? "halted",
+                upToDate: listed != nil && revision == qubes[name]?.revision && !pendingRestart.contains(name))
+        }
+        let disposables = disposableTemplates.keys.sorted().compactMap { name -> DisposablePart? in
+            guard let listed = observed.listed[name], !queued.contains(name) else { return nil }
+            return DisposablePart(name: name, template: disposableTemplates[name] ?? "", role: "unnamed",
+                state: state(listed.state))
+        }
+        return QubesStatus(
+            host: .init(location: location),
+            config: .init(ok: configErrors.isEmpty, errors: configErrors, revision: Digest.config(desired)),
+            templates: templates, named: named, disposables: disposables, problems: plan.problems.map(\.description))
+    }
+
+    /// qubesd's power state in dispo's words: running, paused, halted, crashed, starting.
+    static func state(_ qubes: String) -> String {
+        switch qubes {
+        case "Running": return "running"
+        case "Paused", "Suspended": return "paused"
+        case "Crashed": return "crashed"
+        case "Transient": return "starting"
+        default: return "halted"
+        }
+    }
+}
