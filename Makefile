@@ -125,8 +125,12 @@ release: $(RELEASE_DEPS) build-info
 	date=$$(git log -1 --format=%cs 2>/dev/null || date -u +%F); \
 	$(RELEASE_SCRATCH)/release/generate-manual $(RELEASE_DISPO) --multi-page --date "$$date" \
 	  --authors "the dispo developers" --output-directory $(GENERATED)/man/man1
+	for page in $(GENERATED)/man/man1/*.1; do \
+	  awk -f dist/fix-manpages.awk "$$page" > "$$page.tmp" && mv "$$page.tmp" "$$page" || exit 1; \
+	done
 	for shell in bash zsh fish; do \
-	  $(RELEASE_DISPO) --generate-completion-script $$shell > $(GENERATED)/completions/dispo.$$shell || exit 1; \
+	  $(RELEASE_DISPO) --generate-completion-script $$shell | sed '1{/^#!/d}' > $(GENERATED)/completions/dispo.$$shell \
+	    || exit 1; \
 	done
 	$(RELEASE_DISPO) --version
 
@@ -193,7 +197,7 @@ deb: deb-deps
 	debian/rules build
 	debian/rules binary DEB_OUTPUT=$(CURDIR)/$(DEB_OUTPUT)
 	debian/rules clean
-	lintian --info --display-info --pedantic $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb || true
+	lintian --fail-on error,warning --pedantic --show-overrides $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb
 	@ls -l $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb
 
 ## e2e: real Xen 4.17 + Linux dom0 under QEMU (TCG); dom0 runs e2e/scenario.sh against `dispo --host xen`
