@@ -33,7 +33,8 @@ struct ServiceUnitTests {
         #expect(await eventually(seconds: 10) { !notify.messages(with: "READY=1").isEmpty }, "\(daemon.log)")
         let reload = notify.messages.filter { !$0.hasPrefix("WATCHDOG=1") }
         #expect(reload.first?.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") == true, "\(reload)")
-        #expect(reload.firstIndex { $0.contains("READY=1") } ?? 0 > reload.firstIndex { $0.contains("RELOADING=1") } ?? 0)
+        #expect(
+            reload.firstIndex { $0.contains("READY=1") } ?? 0 > reload.firstIndex { $0.contains("RELOADING=1") } ?? 0)
 
         // A stopped (wedged) process pings no more; once continued, it does again.
         daemon.signal(SIGSTOP)

@@ -49,7 +49,9 @@ final class GatedHost: Host {
         return try await base.snapshot()
     }
     func domain(named name: String) async throws(HostError) -> Domain? { try await base.domain(named: name) }
-    func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome { try await base.handOut(request) }
+    func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
+        try await base.handOut(request)
+    }
     func create(_ request: CreateRequest) async throws(HostError) -> Domain { try await base.create(request) }
     func unpause(_ name: String) async throws(HostError) { try await base.unpause(name) }
     func pause(_ name: String) async throws(HostError) { try await base.pause(name) }
@@ -61,7 +63,9 @@ final class GatedHost: Host {
     func updateMetadata(_ name: String, _ values: [String: String?]) async throws(HostError) {
         try await base.updateMetadata(name, values)
     }
-    func updateMetadata(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
+    func updateMetadata(
+        _ name: String, _ values: [String: String?], ifMatching expected: [String: String]
+    )
         async throws(HostError) -> Bool
     {
         try await base.updateMetadata(name, values, ifMatching: expected)

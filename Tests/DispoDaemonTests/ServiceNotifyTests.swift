@@ -1,9 +1,9 @@
 import DispoConfig
 import DispoDaemon
-import DispoTestKit
 import DispoEngine
 import DispoHost
 import DispoSim
+import DispoTestKit
 import Foundation
 import Synchronization
 import Testing
@@ -58,12 +58,14 @@ struct ServiceNotifyTests {
     @Test func readyOnlyOnceTheFirstPassIsPlannedAndStarted() async throws {
         let socket = try NotifySocket()
         let gated = Mutex<GatedHost?>(nil)
-        let world = ControllerWorld(config(), host: { sim in
-            let host = GatedHost(sim)
-            host.shut(lettingThrough: 1)  // the controller's start-up reads the history; its first pass then waits
-            gated.withLock { $0 = host }
-            return host
-        }, notifier: ServiceNotifier(socketName: socket.name))
+        let world = ControllerWorld(
+            config(),
+            host: { sim in
+                let host = GatedHost(sim)
+                host.shut(lettingThrough: 1)  // the controller's start-up reads the history; its first pass then waits
+                gated.withLock { $0 = host }
+                return host
+            }, notifier: ServiceNotifier(socketName: socket.name))
         let host = try #require(gated.withLock { $0 })
         world.start()
         await world.pass(5)
@@ -82,7 +84,8 @@ struct ServiceNotifyTests {
         #expect(try await world.settle { try await world.queue("default-dvm").count == 2 })
         await world.pass(1)
         #expect(socket.messages(with: "READY=1").count == 1)
-        #expect(socket.messages.last?.contains("STATUS=queues default-dvm 2/2; no errors") == true, "\(socket.messages)")
+        #expect(
+            socket.messages.last?.contains("STATUS=queues default-dvm 2/2; no errors") == true, "\(socket.messages)")
         await world.stop()
     }
 
@@ -134,11 +137,13 @@ struct ServiceNotifyTests {
     @Test func watchdogPingsStopWhileTheLoopIsWedged() async throws {
         let socket = try NotifySocket()
         let gated = Mutex<GatedHost?>(nil)
-        let world = ControllerWorld(config(), host: { sim in
-            let host = GatedHost(sim)
-            gated.withLock { $0 = host }
-            return host
-        }, notifier: ServiceNotifier(socketName: socket.name), watchdog: Watchdog(interval: 10))
+        let world = ControllerWorld(
+            config(),
+            host: { sim in
+                let host = GatedHost(sim)
+                gated.withLock { $0 = host }
+                return host
+            }, notifier: ServiceNotifier(socketName: socket.name), watchdog: Watchdog(interval: 10))
         let host = try #require(gated.withLock { $0 })
         world.start()
         #expect(try await world.settle { try await world.queue("default-dvm").count == 2 })

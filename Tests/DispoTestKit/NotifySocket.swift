@@ -48,7 +48,9 @@ public final class NotifySocket: Sendable {
     public var messages: [String] {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            let count = buffer.withUnsafeMutableBytes {
+                recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+            }
             guard count > 0 else { break }
             let text = String(decoding: buffer[0..<count], as: UTF8.self)
             received.withLock { $0.append(text) }

@@ -23,7 +23,9 @@ public struct NotifyMessage: Sendable, Equatable {
 
     /// A reload (SIGHUP) began; `READY=1` follows once it is done. `MONOTONIC_USEC` is the `CLOCK_MONOTONIC`
     /// time of the reload's start, as `Type=notify-reload` wants it (systemd 253 and later).
-    public static func reloading(monotonicMicroseconds: UInt64, status: String = "reloading: rescanning the config")
+    public static func reloading(
+        monotonicMicroseconds: UInt64, status: String = "reloading: rescanning the config"
+    )
         -> NotifyMessage
     {
         NotifyMessage([

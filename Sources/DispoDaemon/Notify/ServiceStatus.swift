@@ -12,7 +12,8 @@ public enum ServiceStatus {
     ///   - plan: the pass's plan, for what fails (back-offs, conflicts, an unguarded empty config).
     ///   - inForce: whether a config is in force at all (false until the first valid load).
     public static func line(report: StatusReport, plan: Plan?, inForce: Bool = true) -> String {
-        line(templates: report.templates, named: report.named, configErrors: report.config.errors.count, plan: plan,
+        line(
+            templates: report.templates, named: report.named, configErrors: report.config.errors.count, plan: plan,
             inForce: inForce)
     }
 
@@ -33,8 +34,8 @@ public enum ServiceStatus {
             } else {
                 parts.append("queues \(ready)/\(max) ready in \(templates.count) templates")
             }
-            if !named.isEmpty {
-                let wanted = named.filter { $0.desired == "running" }
+            let wanted = named.filter { $0.desired == "running" }
+            if !wanted.isEmpty {
                 let running = wanted.filter { $0.state == "running" }
                 parts.append("named \(running.count)/\(wanted.count) running")
             }
