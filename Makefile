@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DISPO := .build/debug/dispo
 
 .PHONY: deps build test demo format bench-load bench-plan bench-watch bench-ownership bench-reload bench-git clean \
-	release release-deps install uninstall verify-unit substitute-unit deb deb-deps build-info
+	release release-deps install uninstall verify-unit substitute-unit deb deb-deps deb-check build-info
 
 # Installation (make install PREFIX=... DESTDIR=...). SYSCONFDIR stays /etc for any PREFIX: dispo reads /etc/dispo
 # by default; files there are installed only where none exist yet.
@@ -199,6 +199,32 @@ deb: deb-deps
 	debian/rules clean
 	lintian --fail-on error,warning --pedantic --show-overrides $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb
 	@ls -l $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb
+
+## deb-check: boot Debian 12 with systemd in a container (mmdebstrap + systemd-nspawn, as root; the root is cached in
+## $(DEB_OUTPUT)/rootfs), install the .deb with dpkg -i and check the unit on a simulated host: start returns once
+## READY, reload rescans, a SIGSTOPped controller is restarted by the watchdog and adopts its preloads, journal
+## priorities, stop exits 0, man pages, bash completion, skipped without Xen (PASS/FAIL lines). Run `make deb` first.
+deb-check:
+	@$(call apt_install_missing,mmdebstrap systemd-container)
+	@set -e; root=$(DEB_OUTPUT)/rootfs; ls $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb >/dev/null; \
+	if [ ! -x $$root/bin/systemctl ]; then \
+	  rm -rf $$root; mmdebstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps,man-db,bash-completion \
+	    bookworm $$root; \
+	fi; \
+	cp $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb $$root/tmp/dispo.deb; \
+	chroot $$root sh -c 'apt-get install -y -qq --reinstall /tmp/dispo.deb' 2>&1 | grep -v "Can not write log" || true; \
+	chroot $$root dpkg-query -W -f='$${Status} $${Version}\n' dispo | grep -q "install ok installed"; \
+	rm -rf $$root/var/lib/dispo $$root/root/deb-check.txt $$root/etc/systemd/system/dispo.service.d; \
+	mkdir -p $$root/etc/systemd/system/dispo.service.d $$root/etc/systemd/system/multi-user.target.wants; \
+	cp examples/quickstart/dispo.yaml $$root/etc/dispo/; \
+	cp dist/deb-check/sim.conf $$root/etc/systemd/system/dispo.service.d/; \
+	install -m 0755 dist/deb-check/deb-check.sh $$root/usr/local/bin/; \
+	cp dist/deb-check/deb-check.service $$root/etc/systemd/system/; \
+	ln -sf /etc/systemd/system/deb-check.service $$root/etc/systemd/system/multi-user.target.wants/; \
+	timeout 300 systemd-nspawn --register=no --keep-unit -q -D $$root -b < /dev/null > $(DEB_OUTPUT)/deb-check-boot.log 2>&1 \
+	  || true; \
+	cat $$root/root/deb-check.txt; \
+	grep -q '^DONE' $$root/root/deb-check.txt && ! grep -q '^FAIL' $$root/root/deb-check.txt
 
 ## e2e: real Xen 4.17 + Linux dom0 under QEMU (TCG); dom0 runs e2e/scenario.sh against `dispo --host xen`
 ## and the PASS/FAIL lines come back on the serial console (see e2e/README.md; cache in .e2e-cache/)
