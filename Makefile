@@ -9,17 +9,52 @@ DISPO := .build/debug/dispo
 QUBES_PACKAGES := libvirt-dev pkg-config python3-venv
 
 .PHONY: deps deps-qubes test-qubes bench-qubes build test test-asan test-tsan test-tsan-core fuzz demo format bench-load \
-	bench-plan bench-watch bench-ownership bench-reload bench-git bench-soak bench-attack clean
+	bench-plan bench-watch bench-ownership bench-reload bench-git bench-soak bench-attack clean \
+	release release-deps install uninstall verify-unit substitute-unit deb deb-deps deb-check build-info
 
-## deps: install the Debian packages the build needs, when missing
-deps:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+# Installation (make install PREFIX=... DESTDIR=...). SYSCONFDIR stays /etc for any PREFIX: dispo reads /etc/dispo
+# by default; files there are installed only where none exist yet.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/dispo
+DOCDIR ?= $(PREFIX)/share/doc/dispo
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+# The release build: Swift runtime linked statically (its C libraries stay shared), in its own scratch path.
+RELEASE_SCRATCH ?= .build-release
+RELEASE_FLAGS = -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH) -Xcc -I$(CURDIR)/$(BUILD_INFO) \
+  -Xlinker -z -Xlinker now
+RELEASE_DISPO = $(RELEASE_SCRATCH)/release/dispo
+# What `make` knows of the build (the commit), as a C header outside git; see Sources/CBuildInfo.
+BUILD_INFO := .build/build-info
+# Man pages and completions, generated from the command tree of the release binary.
+GENERATED := $(RELEASE_SCRATCH)/generated
+VERSION := $(shell sed -n 's/.*static let number = "\(.*\)"/\1/p' Sources/DispoCommands/Dispo.swift)
+# What `make release` checks first (debian/rules passes none: a package build installs nothing).
+RELEASE_DEPS ?= release-deps
+# The static Swift runtime's Foundation links libcurl (shared), as in e2e/build.sh.
+RELEASE_PACKAGES := libcurl4-openssl-dev
+# Debian packages `make deb` needs (on top of DEBIAN_PACKAGES and RELEASE_PACKAGES).
+DEB_TOOLS := debhelper dpkg-dev lintian systemd
+DEB_OUTPUT ?= .build/deb
+
+# Installs the Debian packages $(1) that are missing.
+apt_install_missing = missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing" >&2; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+
+## deps: install the Debian packages the build needs, when missing
+deps:
+	@$(call apt_install_missing,$(DEBIAN_PACKAGES))
 	@python3 -c 'import jsonschema, yaml' 2>/dev/null || python3 -m pip install -q jsonschema PyYAML
 
 build: deps
@@ -34,13 +69,7 @@ test: deps
 
 ## deps-qubes: what the real qubesd of Tests/qubesd needs (libvirt-python 9.0.0 builds against libvirt-dev)
 deps-qubes:
-	@missing=""; for p in $(QUBES_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing" >&2; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	@$(call apt_install_missing,$(QUBES_PACKAGES))
 
 ## test-qubes: dispo's apply/diff/status/request/prune/drift/conflict/restart scenarios against the real qubesd
 ## (the pinned qubes-core-admin of ../shared/third_party on libvirt's test driver, Python 3.13; venv cached in
@@ -152,7 +181,125 @@ format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build
+	rm -rf .build $(RELEASE_SCRATCH)
+
+## build-info: record the git commit (`dispo --version`) in .build/build-info/dispo_build_info.h (rewritten only
+## when it changes, so an unchanged tree rebuilds nothing)
+build-info:
+	@mkdir -p $(BUILD_INFO); \
+	commit=$$(git describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null || echo unknown); \
+	line="#define DISPO_BUILD_COMMIT \"$$commit\""; \
+	[ "$$(cat $(BUILD_INFO)/dispo_build_info.h 2>/dev/null)" = "$$line" ] || echo "$$line" > $(BUILD_INFO)/dispo_build_info.h
+
+## release: the release binary (Swift runtime linked statically), its man pages (swift-argument-parser's
+## generate-manual) and its bash, zsh and fish completions, under $(RELEASE_SCRATCH)/
+release: $(RELEASE_DEPS) build-info
+	$(SWIFT) build $(RELEASE_FLAGS) --product dispo
+	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
+	rm -rf $(GENERATED) && mkdir -p $(GENERATED)/man/man1 $(GENERATED)/completions
+	date=$$(git log -1 --format=%cs 2>/dev/null || date -u +%F); \
+	$(RELEASE_SCRATCH)/release/generate-manual $(RELEASE_DISPO) --multi-page --date "$$date" \
+	  --authors "the dispo developers" --output-directory $(GENERATED)/man/man1
+	for page in $(GENERATED)/man/man1/*.1; do \
+	  awk -f dist/fix-manpages.awk "$$page" > "$$page.tmp" && mv "$$page.tmp" "$$page" || exit 1; \
+	done
+	for shell in bash zsh fish; do \
+	  $(RELEASE_DISPO) --generate-completion-script $$shell | sed '1{/^#!/d}' > $(GENERATED)/completions/dispo.$$shell \
+	    || exit 1; \
+	done
+	$(RELEASE_DISPO) --version
+
+## install: install the release build under $(DESTDIR)$(PREFIX) (default /usr/local): the binary, man pages,
+## completions, the systemd unit, the JSON schema (share/dispo/schema), the examples (share/doc/dispo/examples:
+## nowhere they take effect); $(SYSCONFDIR)/dispo/README and $(SYSCONFDIR)/default/dispo only when missing
+install: release
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/schema \
+	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/dispo $(DESTDIR)$(SYSCONFDIR)/default
+	install -m 0755 $(RELEASE_DISPO) $(DESTDIR)$(BINDIR)/dispo
+	install -m 0644 $(GENERATED)/man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(GENERATED)/completions/dispo.bash $(DESTDIR)$(BASHCOMPDIR)/dispo
+	install -m 0644 $(GENERATED)/completions/dispo.zsh $(DESTDIR)$(ZSHCOMPDIR)/_dispo
+	install -m 0644 $(GENERATED)/completions/dispo.fish $(DESTDIR)$(FISHCOMPDIR)/dispo.fish
+	$(call substitute,dist/systemd/dispo.service.in) > $(DESTDIR)$(UNITDIR)/dispo.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/dispo.service
+	install -m 0644 schema/*.json $(DESTDIR)$(DATADIR)/schema/
+	cp -R examples/. $(DESTDIR)$(DOCDIR)/examples/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DOCDIR)/examples
+	[ -e $(DESTDIR)$(SYSCONFDIR)/dispo/README ] || \
+	  { $(call substitute,dist/etc/README.in) > $(DESTDIR)$(SYSCONFDIR)/dispo/README; \
+	    chmod 0644 $(DESTDIR)$(SYSCONFDIR)/dispo/README; }
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/dispo ] || \
+	  install -m 0644 dist/etc/default.dispo $(DESTDIR)$(SYSCONFDIR)/default/dispo
+	@echo "installed dispo $(VERSION) under $(DESTDIR)$(PREFIX); $$(du -sh --apparent-size $(DESTDIR)$(BINDIR)/dispo | cut -f1) binary"
+
+## uninstall: remove what `make install` installed (the files in $(SYSCONFDIR) stay)
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/dispo $(DESTDIR)$(MANDIR)/man1/dispo.1 $(DESTDIR)$(MANDIR)/man1/dispo.*.1 \
+	  $(DESTDIR)$(BASHCOMPDIR)/dispo $(DESTDIR)$(ZSHCOMPDIR)/_dispo $(DESTDIR)$(FISHCOMPDIR)/dispo.fish \
+	  $(DESTDIR)$(UNITDIR)/dispo.service
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+# The unit with the installation's paths filled in.
+substitute = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+  -e 's|@DOCDIR@|$(DOCDIR)|g' $(1)
+
+## verify-unit: `systemd-analyze verify` of the unit (pointing at the release binary), and its
+## `systemd-analyze security` exposure score
+verify-unit: release
+	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(MAKE) -s --no-print-directory substitute-unit BINDIR=$(CURDIR)/$(RELEASE_SCRATCH)/release > "$$dir/dispo.service"; \
+	MANPATH=$(CURDIR)/$(GENERATED)/man systemd-analyze verify "$$dir/dispo.service" && echo "systemd-analyze verify: ok"; \
+	systemd-analyze security --offline=yes --no-pager "$$dir/dispo.service" | tail -1
+
+substitute-unit:
+	@$(call substitute,dist/systemd/dispo.service.in)
+
+release-deps: deps
+	@$(call apt_install_missing,$(RELEASE_PACKAGES))
+
+## deb-deps: install the Debian tools `make deb` uses, when missing
+deb-deps: release-deps
+	@$(call apt_install_missing,$(DEB_TOOLS))
+
+## deb: the Debian package, built in place by debhelper (debian/rules build, then binary: no root needed) into
+## $(DEB_OUTPUT)/ (dpkg-buildpackage would write into the parent directory), then lintian on it
+deb: deb-deps
+	@[ "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" ] || \
+	  { echo "debian/changelog says $$(dpkg-parsechangelog -S Version), Dispo.swift $(VERSION)" >&2; exit 1; }
+	dpkg-checkbuilddeps
+	mkdir -p $(DEB_OUTPUT)
+	debian/rules build
+	debian/rules binary DEB_OUTPUT=$(CURDIR)/$(DEB_OUTPUT)
+	debian/rules clean
+	lintian --fail-on error,warning --pedantic --show-overrides $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb
+	@ls -l $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb
+
+## deb-check: boot Debian 12 with systemd in a container (mmdebstrap + systemd-nspawn, as root; the root is cached in
+## $(DEB_OUTPUT)/rootfs), install the .deb with dpkg -i and check the unit on a simulated host: start returns once
+## READY, reload rescans, a SIGSTOPped controller is restarted by the watchdog and adopts its preloads, journal
+## priorities, stop exits 0, man pages, bash completion, skipped without Xen (PASS/FAIL lines). Run `make deb` first.
+deb-check:
+	@$(call apt_install_missing,mmdebstrap systemd-container)
+	@set -e; root=$(DEB_OUTPUT)/rootfs; ls $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb >/dev/null; \
+	if [ ! -x $$root/bin/systemctl ]; then \
+	  rm -rf $$root; mmdebstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps,man-db,bash-completion \
+	    bookworm $$root; \
+	fi; \
+	cp $(DEB_OUTPUT)/dispo_$(VERSION)_*.deb $$root/tmp/dispo.deb; \
+	chroot $$root sh -c 'apt-get install -y -qq --reinstall /tmp/dispo.deb' 2>&1 | grep -v "Can not write log" || true; \
+	chroot $$root dpkg-query -W -f='$${Status} $${Version}\n' dispo | grep -q "install ok installed"; \
+	rm -rf $$root/var/lib/dispo $$root/root/deb-check.txt $$root/etc/systemd/system/dispo.service.d; \
+	mkdir -p $$root/etc/systemd/system/dispo.service.d $$root/etc/systemd/system/multi-user.target.wants; \
+	cp examples/quickstart/dispo.yaml $$root/etc/dispo/; \
+	cp dist/deb-check/sim.conf $$root/etc/systemd/system/dispo.service.d/; \
+	install -m 0755 dist/deb-check/deb-check.sh $$root/usr/local/bin/; \
+	cp dist/deb-check/deb-check.service $$root/etc/systemd/system/; \
+	ln -sf /etc/systemd/system/deb-check.service $$root/etc/systemd/system/multi-user.target.wants/; \
+	timeout 300 systemd-nspawn --register=no --keep-unit -q -D $$root -b < /dev/null > $(DEB_OUTPUT)/deb-check-boot.log 2>&1 \
+	  || true; \
+	cat $$root/root/deb-check.txt; \
+	grep -q '^DONE' $$root/root/deb-check.txt && ! grep -q '^FAIL' $$root/root/deb-check.txt
 
 ## e2e: real Xen 4.17 + Linux dom0 under QEMU (TCG); dom0 runs e2e/scenario.sh against `dispo --host xen`
 ## and the PASS/FAIL lines come back on the serial console (see e2e/README.md; cache in .e2e-cache/)

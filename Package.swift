@@ -36,6 +36,9 @@ let package = Package(
         // libxenlight, libxenstore, libxentoollog (and libyajl for libxl's JSON generator).
         .systemLibrary(name: "CXenLight", pkgConfig: "xenlight", providers: [.apt(["libxen-dev", "libyajl-dev"])]),
 
+        // The git commit of the build, from a header `make` generates outside git ("unknown" without it).
+        .target(name: "CBuildInfo"),
+
         // YAML nodes with line/column marks, on libyaml's event API.
         .target(name: "DispoYAML", dependencies: ["CYAML"]),
         // The desired-state model: kinds, values, strict decoding, directory loading, validation.
@@ -88,6 +91,7 @@ let package = Package(
                 "DispoWatch",
                 "DispoXen",
                 "DispoQubes",
+                "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import CBuildInfo
 
 /// The `dispo` command: keeps the disposable VMs of a Xen host the way a directory of YAML files says.
 package struct Dispo: AsyncParsableCommand {
@@ -22,7 +23,12 @@ package struct Dispo: AsyncParsableCommand {
     package init() {}
 }
 
-/// The version printed by `dispo --version`.
+/// The version printed by `dispo --version`: the release and the git commit built from.
 package enum DispoVersion {
-    package static let current = "0.1.0"
+    /// The release number (the Debian package's version; the Makefile reads it from here).
+    package static let number = "0.1.0"
+    /// The commit `make` recorded (`git describe`-style, `-dirty` when the tree had changes), or "unknown" for a
+    /// plain `swift build`.
+    package static let commit = String(cString: dispo_build_commit())
+    package static let current = "\(number) (commit \(commit))"
 }

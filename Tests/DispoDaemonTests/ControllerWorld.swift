@@ -23,7 +23,7 @@ final class ControllerWorld: Sendable {
     /// - Parameter sharing: another world whose host state and clock this one takes over (a restart).
     init(
         _ yaml: String, boot: Double = 2, host wrap: ((SimHost) -> any DispoHost.Host)? = nil, seed: UInt64 = 1,
-        sharing other: ControllerWorld? = nil
+        sharing other: ControllerWorld? = nil, notifier: ServiceNotifier = .disabled, watchdog: Watchdog? = nil
     ) {
         clock = other?.clock ?? ManualClock()
         store = other?.store ?? MemorySimStore(SimState(bootSeconds: boot, seed: seed))
@@ -34,8 +34,9 @@ final class ControllerWorld: Sendable {
         self.config = config
         controller = Controller(
             host: host, clock: clock, random: SeededRandomSource(seed: seed),
-            options: ControllerOptions(resync: 30, drainTimeout: 30),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), source: config)
+            options: ControllerOptions(resync: 30, drainTimeout: 30, watchdog: watchdog),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), source: config,
+            notifier: notifier)
     }
 
     func start() {

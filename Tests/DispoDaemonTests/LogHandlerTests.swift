@@ -27,6 +27,14 @@ struct LogHandlerTests {
         ])
     }
 
+    /// `$JOURNAL_STREAM` is `DEVICE:INODE` of the stream systemd connected; only that stream gets `<N>` prefixes.
+    @Test(arguments: [
+        ("64769:1234", true), ("64769:1235", false), ("1:1234", false), ("64769", false), ("x:y", false), ("", false),
+    ])
+    func journalStreamMustNameStandardError(value: String, matches: Bool) {
+        #expect(StandardErrorLogHandler.journalStream(value, matchesDevice: 64769, inode: 1234) == matches)
+    }
+
     @Test func jsonLinesAreOneObjectEach() throws {
         let lines = Lines()
         let logger = Logger(label: "dispo") { label in

@@ -5,7 +5,8 @@ public final class RunningBinary {
     public let process = Process()
     public let logPath: String
 
-    public init(_ arguments: [String], logPath: String) throws {
+    /// - Parameter environment: variables set on top of this process's (as systemd sets `NOTIFY_SOCKET`).
+    public init(_ arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
         self.logPath = logPath
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -15,6 +16,7 @@ public final class RunningBinary {
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         env.removeValue(forKey: "DISPO_CONFIG")
+        env.merge(environment) { _, new in new }
         process.environment = env
         process.standardOutput = log
         process.standardError = log

@@ -114,12 +114,24 @@ struct Watch: AsyncParsableCommand {
             source = watched
             stopSource = { watched.stop() }
         }
+        // Under systemd (Type=notify): READY/RELOADING/STOPPING/STATUS and the watchdog. Both are read once and
+        // taken out of the environment, so that git and libxl's hotplug scripts never speak for dispo.
+        let watchdog = Watchdog.fromEnvironment()
+        let notifier = ServiceNotifier.fromEnvironment()
+        if let socket = notifier.socketName {
+            var metadata: Logger.Metadata = ["socket": "\(socket)"]
+            if let watchdog { metadata["watchdog_seconds"] = .stringConvertible(watchdog.interval) }
+            logger.info("notifying the service manager", metadata: metadata)
+        }
         var reconcile = ReconcileOptions.controller
         reconcile.parallel = parallel
         reconcile.plan = PlanOptions(restart: false, allowEmpty: allowEmpty)
         let controller = Controller(
-            host: host, options: ControllerOptions(resync: resyncSeconds, drainTimeout: drainSeconds, reconcile: reconcile),
-            logger: logger, source: source)
+            host: host,
+            options: ControllerOptions(
+                resync: resyncSeconds, drainTimeout: drainSeconds, reconcile: reconcile,
+                watchdog: notifier.isEnabled ? watchdog : nil),
+            logger: logger, source: source, notifier: notifier)
         logger.info("watching", metadata: ["config": "\(directory)", "host": "\(host.location)"])
         // Shut down in reverse order: the controller drains first while the API still answers (503 to new requests).
         var services: [any Service] = []

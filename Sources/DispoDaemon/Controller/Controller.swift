@@ -47,6 +47,9 @@ public actor Controller {
     var handOuts = 0
     private var deferredSince: Double?
     static let passDeferral = 0.25
+    /// Tells systemd (`Type=notify`) when the controller is ready, reloading or stopping, and how it stands.
+    nonisolated let notifier: ServiceNotifier
+    private var announcer: ServiceAnnouncer
 
     /// Hands disposables out, sharing the reconciler's coordinator.
     var broker: Broker {
@@ -59,6 +62,10 @@ public actor Controller {
     struct Flags {
         var reload = true
         var resetBackoff = false
+        /// A wake-up that asks for a pass (every trigger but the watchdog's).
+        var pass = false
+        /// The watchdog's period ended: ping once the loop comes round.
+        var ping = false
     }
 
     /// Work since the controller was last idle, for the history.
@@ -73,8 +80,11 @@ public actor Controller {
 
     public init(
         host: any Host, clock: any HostClock = SystemClock(), random: any RandomSource = SystemRandomSource(),
-        options: ControllerOptions = .init(), logger: Logger, source: any ConfigSource
+        options: ControllerOptions = .init(), logger: Logger, source: any ConfigSource,
+        notifier: ServiceNotifier = .disabled
     ) {
+        self.notifier = notifier
+        self.announcer = ServiceAnnouncer(notifier: notifier)
         self.host = host
         self.clock = clock
         self.options = options
@@ -89,14 +99,17 @@ public actor Controller {
         (wakeStream, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Wakes the loop (from any thread); bursts collapse into one pass.
+    /// Wakes the loop (from any thread); bursts collapse into one pass. A rescan tells systemd `RELOADING=1`
+    /// at once; the pass that performs it says `READY=1`.
     public nonisolated func trigger(_ trigger: Trigger) {
         switch trigger {
-        case .configChanged: flags.withLock { $0.reload = true }
+        case .configChanged: flags.withLock { $0.reload = true; $0.pass = true }
         case .rescan:
-            flags.withLock { $0.reload = true; $0.resetBackoff = true }
+            notifier.send(.reloading(monotonicMicroseconds: ServiceNotifier.monotonicMicroseconds()))
+            flags.withLock { $0.reload = true; $0.resetBackoff = true; $0.pass = true }
             logger.notice("rescan requested")
-        default: break
+        case .watchdog: flags.withLock { $0.ping = true }
+        default: flags.withLock { $0.pass = true }
         }
         wakeContinuation.yield()
     }
@@ -113,10 +126,26 @@ public actor Controller {
                 self.trigger(.timer)
             }
         }
+        // The watchdog is pinged from this loop, after the pass a wake-up asked for: a pass that never ends (a host
+        // call that hangs) stops the pings, and systemd restarts the controller.
+        let watchdog = options.watchdog.map { watchdog in
+            Task { [clock] in
+                while !Task.isCancelled {
+                    do { try await clock.sleep(seconds: watchdog.pingPeriod) } catch { return }
+                    self.trigger(.watchdog)
+                }
+            }
+        }
         for await _ in wakeStream {
             if stopping || Task.isCancelled { break }
-            await pass()
+            let (wanted, ping) = flags.withLock { flags -> (Bool, Bool) in
+                defer { flags.pass = false; flags.ping = false }
+                return (flags.pass, flags.ping)
+            }
+            if wanted { await pass() }
+            if ping { notifier.send(.watchdog) }
         }
+        watchdog?.cancel()
         resync.cancel()
         cues.cancel()
         wakeTask?.cancel()
@@ -181,8 +210,9 @@ public actor Controller {
         try? await host.updateHostMetadata(remove)
     }
 
-    /// Ends the loop after the current pass (graceful shutdown).
+    /// Ends the loop after the current pass (graceful shutdown); tells systemd `STOPPING=1`.
     public func stop() {
+        if !stopping { announcer.stopping("stopping: letting jobs in flight finish") }
         stoppingFlag.store(true, ordering: .releasing)
         wakeContinuation.finish()
     }
@@ -191,9 +221,10 @@ public actor Controller {
     func pass() async {
         // Reload first: hand-outs go on while the source loads, and the deferral below then sees them.
         let (reload, reset) = flags.withLock { flags -> (Bool, Bool) in
-            defer { flags = Flags(reload: false, resetBackoff: false) }
+            defer { flags.reload = false; flags.resetBackoff = false }
             return (flags.reload, flags.resetBackoff)
         }
+        if reset { announcer.rescanBegan() }
         if reload { await reloadConfig() }
         if reset { await reconciler.resetBackoff() }
         if handOuts > 0 {
@@ -205,7 +236,11 @@ public actor Controller {
             }
         }
         deferredSince = nil
-        guard let desired else { return }
+        guard let desired else {
+            announcer.passDone(status: ServiceStatus.line(templates: [], named: [], configErrors: configErrors.count,
+                plan: nil, inForce: false))
+            return
+        }
         passes += 1
         let result: LaunchResult
         do {
@@ -217,9 +252,14 @@ public actor Controller {
         }
         lastPlan = result.plan
         await trackCycle(result)
+        var status: StatusReport?
         if let view = reconciler.coordinator.lastView {
-            activity.metrics.update(from: await report(snapshot: view.snapshot, revisions: view.revisions))
+            status = await report(snapshot: view.snapshot, revisions: view.revisions)
+            if let status { activity.metrics.update(from: status) }
         }
+        announcer.passDone(status: status.map { ServiceStatus.line(report: $0, plan: result.plan) }
+            ?? ServiceStatus.line(templates: [], named: [], configErrors: configErrors.count, plan: result.plan,
+                inForce: true))
         if let wake = await reconciler.nextWake(result.plan) { schedule(at: wake) }
     }
 

@@ -7,11 +7,17 @@ public struct ControllerOptions: Sendable {
     /// Seconds given to jobs in flight to finish on SIGTERM/SIGINT.
     public var drainTimeout: Double
     public var reconcile: ReconcileOptions
+    /// systemd's watchdog (`WatchdogSec=`), when it is on: the controller's loop pings it.
+    public var watchdog: Watchdog?
 
-    public init(resync: Double = 30, drainTimeout: Double = 30, reconcile: ReconcileOptions = .controller) {
+    public init(
+        resync: Double = 30, drainTimeout: Double = 30, reconcile: ReconcileOptions = .controller,
+        watchdog: Watchdog? = nil
+    ) {
         self.resync = resync
         self.drainTimeout = drainTimeout
         self.reconcile = reconcile
+        self.watchdog = watchdog
     }
 }
 
@@ -36,4 +42,6 @@ public enum Trigger: Sendable, Equatable {
     case timer
     /// A request took a disposable (the refill follows its delay).
     case request
+    /// systemd's watchdog period ended: ping it when the loop comes round (no pass of its own).
+    case watchdog
 }

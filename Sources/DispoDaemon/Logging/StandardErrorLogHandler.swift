@@ -28,7 +28,24 @@ package struct StandardErrorLogHandler: LogHandler {
         self.sink = sink
     }
 
-    package static var underSystemd: Bool { ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil }
+    /// Whether stderr is the journal's stream: `$JOURNAL_STREAM` (`DEVICE:INODE`, set by systemd) names the file
+    /// that descriptor 2 is, as systemd documents it; a shell started from a unit that redirects stderr keeps the
+    /// variable but not the stream.
+    package static var underSystemd: Bool {
+        guard let stream = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] else { return false }
+        var info = stat()
+        guard fstat(2, &info) == 0 else { return false }
+        return journalStream(stream, matchesDevice: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// Whether a `$JOURNAL_STREAM` value names this device and inode.
+    package static func journalStream(_ value: String, matchesDevice device: UInt64, inode: UInt64) -> Bool {
+        let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let streamDevice = UInt64(parts[0]), let streamInode = UInt64(parts[1]) else {
+            return false
+        }
+        return streamDevice == device && streamInode == inode
+    }
 
     package static let writeToStandardError: @Sendable (String) -> Void = { line in
         FileHandle.standardError.write(Data((line + "\n").utf8))
