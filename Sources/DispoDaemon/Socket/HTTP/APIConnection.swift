@@ -39,6 +39,7 @@ package struct APIConnection {
                 request = next
             } catch let refusal as RequestHead.Refusal {
                 try? await write(Self.refusalResponse(refusal), keepAlive: false)
+                await linger()
                 return
             } catch {
                 return  // the client went away, or the daemon stops
@@ -61,6 +62,19 @@ package struct APIConnection {
         }
     }
 
+    /// After a refusal: the rest of what the client sends (a refused body, say) is read and thrown away, up to
+    /// ``lingerBytes`` and for at most a second, so that a client still writing sees the answer and not a reset.
+    private func linger() async {
+        shutdown(socket.socket.file.rawValue, Int32(SHUT_WR))
+        let socket = self.socket
+        _ = try? await Self.within(1) {
+            var discarded = 0
+            while discarded < Self.lingerBytes, let bytes = try await Self.read(socket) { discarded += bytes.count }
+        }
+    }
+
+    static let lingerBytes = 1024 * 1024
+
     /// Answers the connection's first request with `refusal` and closes. The request is read first (for at most a
     /// second), because a client whose request is still unsent when the connection closes sees only a reset.
     mutating func refuse(_ refusal: RequestHead.Refusal) async {
@@ -69,6 +83,7 @@ package struct APIConnection {
         limits.idleSeconds = min(limits.idleSeconds, 1)
         _ = try? await nextRequest()
         try? await write(Self.refusalResponse(refusal), keepAlive: false)
+        await linger()
     }
 
     /// The next request's head and body; nil when the client closed between requests. Throws a ``RequestHead/
