@@ -25,15 +25,23 @@ public enum BinaryRunner {
 
     /// Runs `dispo ARGUMENTS` in the package root and waits for it.
     public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         env.removeValue(forKey: "DISPO_CONFIG")
         for (key, value) in environment { env[key] = value }
-        process.environment = env
+        return try run(executable: binary, arguments, environment: env)
+    }
+
+    /// Runs `executable ARGUMENTS` in the package root with exactly `environment` (nil: this process's) and waits
+    /// for it, collecting both outputs.
+    public static func run(executable: String, _ arguments: [String], environment: [String: String]? = nil)
+        throws -> Outcome
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+        if let environment { process.environment = environment }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

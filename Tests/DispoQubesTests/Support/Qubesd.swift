@@ -57,26 +57,9 @@ final class Qubesd {
         var description: String { message }
     }
 
-    struct HarnessOutcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    private static func harness(_ arguments: [String]) throws -> HarnessOutcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", BinaryRunner.packageRoot + "/Tests/qubesd/harness.py"] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return .init(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+    private static func harness(_ arguments: [String]) throws -> BinaryRunner.Outcome {
+        try BinaryRunner.run(
+            executable: "/usr/bin/env", ["python3", BinaryRunner.packageRoot + "/Tests/qubesd/harness.py"] + arguments)
     }
 }
 
