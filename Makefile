@@ -102,10 +102,10 @@ test-asan: deps
 TSAN_OPTIONS ?= halt_on_error=1 suppressions=$(CURDIR)/Tests/sanitizers/tsan.supp
 test-tsan: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build/tsan
-	TSAN_OPTIONS=$(TSAN_OPTIONS) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan
+	TSAN_OPTIONS="$(TSAN_OPTIONS)" $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan
 test-tsan-core: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build/tsan
-	TSAN_OPTIONS=$(TSAN_OPTIONS) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan \
+	TSAN_OPTIONS="$(TSAN_OPTIONS)" $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan \
 	  --filter 'DispoEngineTests|DispoDaemonTests|DispoSimTests'
 
 ## fuzz: each libFuzzer target (config, request, sim-state) for FUZZ_SECONDS (default 180) with AddressSanitizer;
