@@ -53,6 +53,13 @@ public struct StatusReport: Sendable, Codable {
             public var starting: Int
             /// Ready preloads, oldest first (the next request takes the first).
             public var queue: [String]
+
+            package init(max: Int, ready: Int, starting: Int, queue: [String]) {
+                self.max = max
+                self.ready = ready
+                self.starting = starting
+                self.queue = queue
+            }
         }
 
         public var name: String
@@ -69,6 +76,13 @@ public struct StatusReport: Sendable, Codable {
             case name, desired, state
             case upToDate = "up_to_date"
         }
+
+        package init(name: String, desired: String?, state: String, upToDate: Bool) {
+            self.name = name
+            self.desired = desired
+            self.state = state
+            self.upToDate = upToDate
+        }
     }
 
     public struct DisposablePart: Sendable, Codable {
@@ -76,6 +90,13 @@ public struct StatusReport: Sendable, Codable {
         public var template: String
         public var role: String
         public var state: String
+
+        package init(name: String, template: String, role: String, state: String) {
+            self.name = name
+            self.template = template
+            self.role = role
+            self.state = state
+        }
     }
 
     /// Who produced the report: the controller (its view) or this command reading the host itself.

@@ -1,53 +1,32 @@
 public import DispoConfig
-import DispoEngine
+public import DispoEngine
 
 /// `dispo status --json` on Qubes, in the shape of the Xen one (`host`, `config`, `templates`, `named`,
 /// `disposables`); the queues are qubesd's (`preload-dispvm` of each disposable template, oldest first).
-public struct QubesStatus: Sendable, Codable, Hashable {
-    public struct HostPart: Sendable, Codable, Hashable {
+public struct QubesStatus: Sendable, Codable {
+    public struct HostPart: Sendable, Codable {
         public var backend = "qubes"
         public var location: String
     }
 
-    public struct ConfigPart: Sendable, Codable, Hashable {
+    public struct ConfigPart: Sendable, Codable {
         public var ok: Bool
         public var errors: [String]
         public var revision: String
     }
 
-    public struct TemplatePart: Sendable, Codable, Hashable {
-        public struct Preload: Sendable, Codable, Hashable {
-            /// In force: dom0's `preload-dispvm-max` for qubesd's default_dispvm when set, else the local feature.
-            public var max: Int
-            public var ready: Int
-            public var starting: Int
-            public var queue: [String]
-        }
-
+    public struct TemplatePart: Sendable, Codable {
         public var name: String
         /// False when no qube of that name exists, or one dispo did not make.
         public var present: Bool
-        public var preload: Preload
+        /// `max` is the one in force: dom0's `preload-dispvm-max` for qubesd's default_dispvm when set, else the
+        /// template's own feature.
+        public var preload: StatusReport.TemplatePart.Preload
     }
 
-    public struct NamedPart: Sendable, Codable, Hashable {
-        public var name: String
-        public var desired: String?
-        public var state: String
-        public var upToDate: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case name, desired, state
-            case upToDate = "up_to_date"
-        }
-    }
-
-    public struct DisposablePart: Sendable, Codable, Hashable {
-        public var name: String
-        public var template: String
-        public var role: String
-        public var state: String
-    }
+    /// The parts shared with the Xen report, so that both print one shape.
+    public typealias NamedPart = StatusReport.NamedPart
+    public typealias DisposablePart = StatusReport.DisposablePart
 
     public var host: HostPart
     public var config: ConfigPart
