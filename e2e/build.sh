@@ -153,23 +153,61 @@ pack() { # DIR OUT [gzip]
   mv "$OUT.tmp" "$OUT"
 }
 
-# ---- the guest: busybox, xenstore-write/-read with libxenstore, the xenbus modules (fallback), /init
-guest_initramfs() {
-  local O=$CACHE/out G=$CACHE/out/groot
-  rm -rf "$G"; mkdir -p "$G"/{proc,sys,dev,run,tmp,usr/bin}
+# ---- the guests. guest_tree DIR: busybox, xenstore-write/-read/-list with libxenstore, the xenbus modules
+# (fallback), the poweroff script and /init (e2e/guest-init); MODULE...: kernel modules added (paths under kernel/)
+guest_tree() {
+  local G=$1 m; shift
+  rm -rf "$G"; mkdir -p "$G"/{proc,sys,dev,run,tmp,mnt/snap,usr/bin}
   busybox_into "$G"
   for b in xenstore-write xenstore-read xenstore-list; do cp "$X/usr/bin/$b" "$G/usr/bin/"; done
   copy_closure "$G" "$G"/usr/bin/xenstore-*
-  local MD=lib/modules/$KVER/kernel/drivers/xen
-  mkdir -p "$G/$MD/xenfs"
-  cp "$X/$MD/xen-privcmd.ko" "$G/$MD/"; cp "$X/$MD/xenfs/xenfs.ko" "$G/$MD/xenfs/"
+  local MK=lib/modules/$KVER/kernel
+  for m in drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs "$@"; do
+    mkdir -p "$G/$MK/$(dirname "$m")"; cp "$X/$MK/$m.ko" "$G/$MK/$m.ko"
+  done
   # the kernel runs /sbin/poweroff on a PV shutdown request (xl shutdown); /init is a shell, so power off directly
   rm -f "$G/sbin/poweroff" "$G/sbin/reboot" "$G/bin/poweroff" "$G/bin/reboot"
   printf '#!/bin/sh\necho "guest: poweroff requested"\nsync\nexec /bin/busybox poweroff -f\n' > "$G/sbin/poweroff"
   printf '#!/bin/sh\nexec /bin/busybox reboot -f\n' > "$G/sbin/reboot"
   chmod 755 "$G/sbin/poweroff" "$G/sbin/reboot"
   install -m755 "$E2E/guest-init" "$G/init"
-  pack "$G" "$O/guest.cpio.gz" gzip
+}
+NETFRONT=drivers/net/xen-netfront
+BOOTDISK="drivers/block/xen-blkfront crypto/crc32c_generic lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4"
+NETBACK="net/llc/llc net/802/stp net/bridge/bridge drivers/net/xen-netback/xen-netback drivers/xen/xen-evtchn
+  drivers/xen/xen-gntdev drivers/xen/xen-gntalloc"
+
+# guest.cpio.gz: the plain guest (initramfs only). boot.cpio.gz: stage 1 of the root-disk guests (mounts xvda
+# read-only and switch_roots into it). root.img: that root, ext4 made from files (mke2fs -d), attached `ro` and
+# shared by every disposable; home.img: the template's snapshot disk (one file, template-file), copied per
+# disposable. netvm.cpio.gz: the driver domain (netback, a bridge, `xl devd` with the vif hotplug scripts).
+guests() {
+  local O=$CACHE/out
+  guest_tree "$O/groot" $NETFRONT
+  pack "$O/groot" "$O/guest.cpio.gz" gzip
+  guest_tree "$O/gboot" $BOOTDISK
+  pack "$O/gboot" "$O/boot.cpio.gz" gzip
+  guest_tree "$O/groot-disk" $NETFRONT
+  touch "$O/groot-disk/E2E-ROOTFS"
+  rm -f "$O/root.img" "$O/home.img"
+  mke2fs -q -F -t ext4 -O ^has_journal,^metadata_csum -L e2e-root -d "$O/groot-disk" "$O/root.img" 24M \
+    || die "mke2fs of root.img failed"
+  rm -rf "$O/ghome"; mkdir -p "$O/ghome"; echo "made by e2e/build.sh for the e2e-root Template" > "$O/ghome/template-file"
+  mke2fs -q -F -t ext4 -O ^has_journal,^metadata_csum -L e2e-home -d "$O/ghome" "$O/home.img" 8M \
+    || die "mke2fs of home.img failed"
+  local N=$O/gnetvm
+  guest_tree "$N" $NETBACK
+  mkdir -p "$N/usr/lib/xen-4.17/bin" "$N/etc/xen/scripts" "$N/var/lib/xen" "$N/var/log/xen" "$N/var/run"
+  cp "$X/usr/lib/xen-4.17/bin/xl" "$N/usr/lib/xen-4.17/bin/"; ln -s ../lib/xen-4.17/bin/xl "$N/usr/bin/xl"
+  local s; for s in vif-bridge vif-common.sh xen-hotplug-common.sh xen-network-common.sh xen-script-common.sh \
+      locking.sh logging.sh hotplugpath.sh; do cp "$X/etc/xen/scripts/$s" "$N/etc/xen/scripts/"; done
+  cp "$X/etc/xen/xl.conf" "$N/etc/xen/" 2>/dev/null || true
+  cp "$X/bin/bash" "$N/usr/bin/bash"; ln -sfn /usr/bin/bash "$N/bin/bash"
+  rm -f "$N/bin/flock"; cp "$X/usr/bin/flock" "$N/usr/bin/flock"
+  copy_closure "$N" "$N/usr/lib/xen-4.17/bin/xl" "$N/usr/bin/bash" "$N/usr/bin/flock"
+  cp -L "$X/lib/x86_64-linux-gnu/libgcc_s.so.1" "$N/lib/x86_64-linux-gnu/"
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$N/etc/passwd"; echo 'root:x:0:' > "$N/etc/group"
+  pack "$N" "$O/netvm.cpio.gz" gzip
 }
 
 # ---- dom0: busybox, Xen tools and their libraries, the toolstack modules, dispo + closure, jq, scenario, guest
@@ -201,7 +239,8 @@ dom0_initramfs() {
   mkdir -p "$R/$MD/xenfs"
   for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs/xenfs; do cp "$X/$MD/$m.ko" "$R/$MD/$m.ko"; done
   # the guest: the same kernel as a raw ELF, and its initramfs
-  cp "$O/vmlinux" "$R/guest/vmlinux"; cp "$O/guest.cpio.gz" "$R/guest/"
+  cp "$O/vmlinux" "$R/guest/vmlinux"
+  cp "$O/guest.cpio.gz" "$O/boot.cpio.gz" "$O/netvm.cpio.gz" "$O/root.img" "$O/home.img" "$R/guest/"
   install -m644 "$E2E/guest.cfg" "$R/etc/xen/byhand.cfg"
   install -m644 "$E2E"/config/*.yaml "$R/etc/dispo/"
   case "${E2E_DISK:-volatile}" in
@@ -218,11 +257,12 @@ dom0_initramfs() {
     *) die "E2E_DISK=$E2E_DISK: use none or volatile" ;;
   esac
   chmod 755 "$R/etc/dispo"
+  install -m644 "$E2E/guests.yaml" "$R/e2e/guests.yaml" # phase 2 of the scenario copies it into /etc/dispo
   install -m755 "${E2E_SCENARIO:-$E2E/scenario.sh}" "$R/e2e/scenario.sh"
   install -m755 "$E2E/dom0-init" "$R/init"
   { # knobs handed to dom0
     echo "E2E_KVER=$KVER"
-    local v; for v in $(compgen -e | grep -E '^E2E_(T_|XS_|POLL|DEBUG|DISK|QUIET_DIAG)' || true); do printf '%s=%q\n' "$v" "${!v}"; done
+    local v; for v in $(compgen -e | grep -E '^E2E_(T_|XS_|POLL|DEBUG|DISK|QUIET_DIAG|STEPS)' || true); do printf '%s=%q\n' "$v" "${!v}"; done
   } > "$R/e2e/env"
   pack "$R" "$O/dom0.cpio"
 }
@@ -234,8 +274,8 @@ main() {
   kernels
   build_dispo
   build_helpers
-  guest_initramfs
+  guests
   dom0_initramfs
-  say "artefacts in $CACHE/out: $(cd "$CACHE/out" && ls -sh xen vmlinux guest.cpio.gz dom0.cpio | tr -s ' \n' ' ')(built in $((SECONDS - t0)) s)"
+  say "artefacts in $CACHE/out: $(cd "$CACHE/out" && ls -sh xen vmlinux guest.cpio.gz boot.cpio.gz netvm.cpio.gz root.img dom0.cpio | tr -s ' \n' ' ')(built in $((SECONDS - t0)) s)"
 }
 main "$@"

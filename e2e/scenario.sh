@@ -723,6 +723,283 @@ measurements() {
     fi
 }
 
+# =============================================== phase 2: the guests people declare (e2e/guests.yaml)
+# A driver-domain netvm (e2e-net), disposables booting from a real root disk with snapshot and volatile disks, a
+# vif in that netvm, 2 vCPUs and memory below maxmem (e2e-disk, e2e-disk-cold), and a PVH preload (e2e-pvh-dvm).
+GCFG=$CFG/guests.yaml
+NETVM=e2e-net
+DISK=e2e-disk
+DISKCOLD=e2e-disk-cold
+PVH=e2e-pvh-dvm
+ROOTIMG=/guest/root.img
+tqueue() { # TEMPLATE: TQ gets its ready preloads (dispo status --json), oldest first
+    dx 30 $W/status.json $W/status.err status --host xen -c $CFG --json || { TQ=""; return 1; }
+    TQ=$(jq -r --arg t "$1" '.templates[] | select(.name == $t) | .preload.queue[]' $W/status.json 2>> $W/status.err)
+}
+tqueue_full() { # TEMPLATE N: N ready preloads, each paused in xl list
+    tqueue "$1" || return 1
+    [ "$(echo "$TQ" | count)" = "$2" ] || return 1
+    snapshot
+    for q in $TQ; do is_paused "$q" || return 1; done
+}
+of_template() { # TEMPLATE: the domains whose dispo record names this disposable template
+    for k in $(xenstore-list "$XSD" 2> /dev/null); do
+        [ "$(xenstore-read "$XSD/$k/template" 2> /dev/null)" = "$1" ] && echo "$k"
+    done
+}
+gkey() { xenstore-read "/local/domain/$(xl domid "$1" 2> /dev/null)/$2" 2> /dev/null; } # NAME KEY
+mem_of() { xl list "$1" 2> /dev/null | awk 'NR == 2 { print $3 }'; } # NAME: MiB Xen gives it now
+put_config() { # SRC DEST: as an editor saves (temp file + rename)
+    cp "$1" "$2.tmp.$$" && chmod 644 "$2.tmp.$$" && mv "$2.tmp.$$" "$2"
+}
+disk_dir_gone() { [ ! -e "/var/lib/dispo/disks/$1" ] && ! losetup -a 2> /dev/null | grep -qF "/$1/"; }
+
+# ------------------------------------------ 15: the netvm first, then its clients, PVH and real disks preloaded
+step15() {
+    needs_backend 15-netvm-starts-first || return
+    ROOT_SUM0=$(sha256sum $ROOTIMG | cut -d' ' -f1)
+    t0=$(now)
+    put_config /e2e/guests.yaml $GCFG
+    wait_until 400 tqueue_full $DISK 2
+    t_disk=$(elapsed $t0)
+    wait_until 300 tqueue_full $PVH 1
+    t_pvh=$(elapsed $t0)
+    snapshot
+    DISK_Q=$(tqueue $DISK && echo "$TQ")
+    net_id=$(xl domid $NETVM 2> /dev/null)
+    why=""
+    is_running $NETVM || why="$why $NETVM is not running ($(state_of $NETVM));"
+    [ "$(gkey $NETVM data/ready)" = 1 ] || why="$why $NETVM never wrote data/ready;"
+    [ "$(echo "$DISK_Q" | count)" = 2 ] || why="$why $DISK queue '$(echo $DISK_Q)' after ${t_disk}s;"
+    for q in $DISK_Q; do
+        id=$(xl domid $q)
+        [ -n "$net_id" ] && [ "$id" -gt "$net_id" ] || why="$why $q (domid $id) was made before the netvm (domid $net_id);"
+        be=$(xenstore-read /local/domain/$id/device/vif/0/backend-id 2> /dev/null)
+        [ "$be" = "$net_id" ] || why="$why $q's vif backend is domain '$be', not $NETVM ($net_id);"
+    done
+    if [ -z "$why" ]; then
+        measure guests_apply "$t_disk" "guests.yaml added beside the running controller: $NETVM ready, then 2 $DISK preloads (root disk, snapshot, volatile, vif) ready and paused"
+        info "$NETVM domid $net_id ($(state_of $NETVM)); $DISK queue: $(echo $DISK_Q) (domids $(for q in $DISK_Q; do printf '%s ' $(xl domid $q); done)); devd: $(gkey $NETVM data/netvm)"
+        pass 15-netvm-starts-first
+    else
+        fail 15-netvm-starts-first "$why"
+    fi
+}
+
+# -------------------------------------------------------------------------------------- 16: PVH, 2 vCPUs
+step16() {
+    needs_backend 16-pvh-preloaded-and-handed-out || { not_run 16b-two-vcpus; return; }
+    tqueue $PVH
+    p=$(echo "$TQ" | head -n 1)
+    type=$(xl list -l "$p" 2> /dev/null | jq -r '.[0].config.c_info.type' 2> /dev/null)
+    paused=$(is_paused "$p" && echo yes || echo no)
+    [ -n "$p" ] && request $PVH
+    snapshot
+    if [ -n "$p" ] && [ "$type" = pvh ] && [ "$paused" = yes ] && [ "$REQ_NAME" = "$p" ] && [ "$(json "$REQ" .preloaded)" = true ] \
+        && is_running "$p" && [ "$(gkey "$p" data/ready)" = 1 ]; then
+        info "$p: type $type in libxl's config, paused in the queue, handed out in $(json "$REQ" .seconds)s (broker), now $(state_of "$p"); guest uptime at ready $(gkey "$p" data/uptime) s"
+        pass 16-pvh-preloaded-and-handed-out
+    else
+        fail 16-pvh-preloaded-and-handed-out "preload '$p' type '$type' paused $paused; request rc=$REQ_RC name '$REQ_NAME' preloaded $(json "$REQ" .preloaded); state '$(state_of "$p")'; console: $(tail -n 4 /var/log/xen/console/guest-$p.log 2> /dev/null | oneline | cut -c1-300)"
+    fi
+    # vCPUs: the PVH one and the PV disk guests ask for 2; the guest counts its online CPUs (nproc)
+    why=""
+    for n in $p $DISK_Q; do
+        xv=$(xl list "$n" 2> /dev/null | awk 'NR == 2 { print $4 }')
+        gv=$(gkey "$n" data/vcpus)
+        [ "$xv" = 2 ] && [ "$gv" = 2 ] || why="$why $n: xl list vcpus '$xv', the guest sees '$gv';"
+    done
+    if [ -z "$why" ]; then
+        info "$p and $(echo $DISK_Q): 2 vCPUs in xl list, 2 online in the guest"
+        pass 16b-two-vcpus
+    else
+        fail 16b-two-vcpus "$why"
+    fi
+    [ -n "$REQ_NAME" ] && dx 60 $W/release.out $W/release.out release "$REQ_NAME" --host xen
+}
+
+# ------------------------------------------------------------------ 17: packets through the driver domain
+step17() {
+    needs_backend 17-client-pings-netvm || return
+    net_id=$(xl domid $NETVM 2> /dev/null)
+    why=""
+    for q in $DISK_Q; do
+        id=$(xl domid $q)
+        ping=$(gkey $q data/ping)
+        hs=$(xenstore-read /local/domain/$net_id/backend/vif/$id/0/hotplug-status 2> /dev/null)
+        case "$ping" in ok*) ;; *) why="$why $q data/ping '$ping';" ;; esac
+        [ "$hs" = connected ] || why="$why $q: hotplug-status of its vif in $NETVM '$hs';"
+    done
+    # a hand-out: the unpaused guest keeps pinging the netvm (its counter grows only while it runs)
+    H_DISK=$(echo "$DISK_Q" | head -n 1)
+    c0=$(gkey "$H_DISK" data/ping-count)
+    request $DISK
+    DISK_REQ_BROKER=$(json "$REQ" .seconds)
+    DISK_REQ_WALL=$REQ_WALL
+    grows() { c=$(gkey "$H_DISK" data/ping-count); [ -n "$c" ] && [ "$c" != "${c0}" ]; }
+    [ "$REQ_NAME" = "$H_DISK" ] || why="$why request gave '$REQ_NAME', not the head of the queue $H_DISK;"
+    wait_until 30 grows || why="$why the handed-out $H_DISK's ping count stayed '$c0' for 30 s;"
+    if [ -z "$why" ]; then
+        measure request_disk_preload_broker "$DISK_REQ_BROKER" "dispo request $DISK (root disk, snapshot, volatile, vif): preloaded hand-out, broker-reported"
+        measure request_disk_preload_wall "$DISK_REQ_WALL" "the same, command wall time"
+        info "every $DISK preload pinged 10.200.0.1 through $NETVM before ready ($(for q in $DISK_Q; do printf '%s: %s; ' $q "$(gkey $q data/ping)"; done)); $H_DISK after hand-out: ping count ${c0:-0} -> $(gkey "$H_DISK" data/ping-count)"
+        pass 17-client-pings-netvm
+    else
+        fail 17-client-pings-netvm "$why $(tail -n 6 /var/log/xen/console/guest-$NETVM.log 2> /dev/null | oneline | cut -c1-300)"
+    fi
+}
+
+# ------------------------------------------------------------- 18: real disks: shared ro root, private disks
+step18() {
+    needs_backend 18-disks-private-root-shared || return
+    why=""
+    roots=""
+    for q in $DISK_Q; do
+        id=$(xl domid $q)
+        d=$(gkey $q data/disk)
+        [ "$d" = "root=ro snap=fresh vol=fresh" ] || why="$why $q reports '$d';"
+        # the backends: xvda (51712) is the template's image itself, read-only; xvdc a file of the domain's own
+        roots="$roots $(xenstore-read /local/domain/0/backend/vbd/$id/51712/params 2> /dev/null):$(xenstore-read /local/domain/0/backend/vbd/$id/51712/mode 2> /dev/null)"
+        snapf=$(xenstore-read /local/domain/0/backend/vbd/$id/51744/params 2> /dev/null)
+        case "$snapf" in /var/lib/dispo/disks/$q/*) ;; *) why="$why $q's snapshot disk is '$snapf';" ;; esac
+    done
+    [ "$(echo $roots | tr ' ' '\n' | sort -u)" = "$ROOTIMG:r" ] || why="$why root backends '$roots' (want $ROOTIMG:r for all);"
+    # the handed-out one (step 17) wrote into its snapshot and volatile disks at boot; release it, and the
+    # preload made after it must find neither
+    dx 60 $W/release.out $W/release.out release "$H_DISK" --host xen
+    wait_until 60 disk_dir_gone "$H_DISK" || why="$why /var/lib/dispo/disks/$H_DISK or its loop device left after release;"
+    wait_until 300 tqueue_full $DISK 2
+    NEW_Q=$(tqueue $DISK && echo "$TQ")
+    new=""
+    for q in $NEW_Q; do in_list "$q" "$DISK_Q" || new=$q; done
+    if [ -z "$new" ]; then
+        why="$why no new $DISK preload after the release (queue '$(echo $NEW_Q)');"
+    else
+        d=$(gkey $new data/disk)
+        [ "$d" = "root=ro snap=fresh vol=fresh" ] || why="$why the next one, $new, reports '$d';"
+    fi
+    DISK_Q=$NEW_Q
+    if [ -z "$why" ]; then
+        info "$(echo $DISK_Q) and the released $H_DISK: xvda = $ROOTIMG read-only for all; each its own snapshot copy and volatile disk; $new (made after $H_DISK wrote to its disks): $(gkey $new data/disk); $H_DISK's directory and loop devices gone"
+        pass 18-disks-private-root-shared
+    else
+        fail 18-disks-private-root-shared "$why"
+    fi
+}
+
+# ----------------------------------------------------------------------- 19: cold request with a real disk
+step19() {
+    needs_backend 19-cold-request-real-disk || return
+    request $DISKCOLD
+    id=$(json "$REQ" .domid)
+    if [ $REQ_RC = 0 ] && [ "$(json "$REQ" .preloaded)" = false ] && [ "$(xenstore-read /local/domain/$id/data/ready 2> /dev/null)" = 1 ] \
+        && [ "$(xenstore-read /local/domain/$id/data/disk 2> /dev/null)" = "root=ro snap=fresh vol=fresh" ]; then
+        measure request_disk_cold_broker "$(json "$REQ" .seconds)" "dispo request $DISKCOLD (the same guest, no preloads): cold start, broker-reported"
+        measure request_disk_cold_wall "$REQ_WALL" "the same, command wall time"
+        info "cold $REQ_NAME: $(xenstore-read /local/domain/$id/data/disk) $(xenstore-read /local/domain/$id/data/ping 2> /dev/null); cold/preloaded (broker) = $(awk -v c="$(json "$REQ" .seconds)" -v p="$DISK_REQ_BROKER" 'BEGIN { if (p > 0) printf "%.0f", c / p }')x"
+        pass 19-cold-request-real-disk
+    else
+        fail 19-cold-request-real-disk "rc=$REQ_RC preloaded $(json "$REQ" .preloaded) ready '$(xenstore-read /local/domain/$id/data/ready 2> /dev/null)' disk '$(xenstore-read /local/domain/$id/data/disk 2> /dev/null)': $(oneline < $W/request.err | cut -c1-300)"
+    fi
+    [ -n "$REQ_NAME" ] && dx 60 $W/release.out $W/release.out release "$REQ_NAME" --host xen
+}
+
+# ------------------------------------------------------------- 20: preloads shrunk before the pause (balloon)
+step20() {
+    needs_backend 20-preload-shrunk-before-pause || return
+    why=""
+    info_mem=""
+    for q in $DISK_Q; do
+        m=$(mem_of $q)
+        rep=$(gkey $q memory/meminfo)
+        sh=$(jq -r --arg n "$q" '[.. | objects | select(.name? == $n) | .shrink? // empty][0] // empty' $W/status.json 2> /dev/null)
+        info_mem="$info_mem $q: $m MiB in xl list, guest reports ${rep:-nothing} KiB used, dispo: ${sh:-no record};"
+        [ -n "$m" ] && [ "$m" -lt 320 ] || why="$why $q has $m MiB (booted with 320: not shrunk);"
+    done
+    SHRINK_LINE=$(grep -E 'shrunk|shrink' $WATCH_LOG | grep -F "$(echo "$DISK_Q" | tail -n 1)" | tail -n 1)
+    if [ -z "$why" ]; then
+        info "$info_mem"
+        [ -n "$SHRINK_LINE" ] && info "controller: $(echo "$SHRINK_LINE" | cut -c1-250)"
+        pass 20-preload-shrunk-before-pause
+    else
+        fail 20-preload-shrunk-before-pause "$why $info_mem"
+    fi
+}
+
+# ------------------------------------------------- 21: a threshold on Xen's real free memory holds preloads back
+# threshold = free - 160 MiB: a 320 MiB preload would cross it (none made, diff says why); then free - 480 MiB:
+# exactly one fits
+threshold_config() { # MIB or "": System.preload.threshold in e2e.yaml
+    sed '/^  threshold: /d; /^preload: # e2e-threshold/d' $CFGFILE > $W/e2e.yaml.new
+    [ -n "$1" ] && printf 'preload: # e2e-threshold\n  threshold: %sMiB\n' "$1" >> $W/e2e.yaml.new
+    put_config $W/e2e.yaml.new $CFGFILE
+}
+disk_count() { of_template $DISK | count; }
+step21() {
+    needs_backend 21-threshold-holds-preloads-back || return
+    tqueue_full $DISK 2 || wait_until 120 tqueue_full $DISK 2
+    request $DISK
+    H_T=$REQ_NAME
+    free=$(xl info | awk -F': ' '/^free_memory/ { print $2 + 0 }')
+    threshold_config $((free - 160))
+    sleep 8 # the controller re-reads the config (debounced) and plans; a refill would start at once
+    n_hold=$(of_template $DISK | while read -r k; do [ "$(xenstore-read $XSD/$k/role)" = preload ] && echo $k; done | count)
+    dx 60 $W/diff.out $W/diff.err diff --host xen -c $CFG
+    dx 60 $W/diff.json $W/diff.err diff --host xen -c $CFG --json
+    held=$(grep -iE "$DISK.*(memory|threshold)|(memory|threshold).*$DISK" $W/diff.out | head -n 2 | oneline)
+    free2=$(xl info | awk -F': ' '/^free_memory/ { print $2 + 0 }')
+    threshold_config $((free2 - 480))
+    wait_until 200 tqueue_full $DISK 2
+    n_one=$(tqueue $DISK && echo "$TQ" | count)
+    threshold_config ""
+    if [ "$n_hold" = 1 ] && [ -n "$held" ] && [ "$n_one" = 2 ]; then
+        info "free $free MiB, threshold $((free - 160)) MiB: $DISK stayed at 1 preload; diff: $held"
+        info "threshold $((free2 - 480)) MiB (free $free2): refilled to 2"
+        pass 21-threshold-holds-preloads-back
+    else
+        fail 21-threshold-holds-preloads-back "with threshold free-160 MiB: $n_hold $DISK preloads (want 1), diff: '$held' $(oneline < $W/diff.out | cut -c1-300); with free-480 MiB: queue $n_one (want 2)"
+    fi
+    [ -n "$H_T" ] && dx 60 $W/release.out $W/release.out release "$H_T" --host xen
+}
+
+# ------------------------------------------------ 24: guests.yaml removed: clients go first, the netvm last
+step24() {
+    needs_backend 24-prune-netvm-last || { not_run 24b-template-image-unchanged; return; }
+    snapshot
+    clients=$( (of_template $DISK; of_template $DISKCOLD; of_template $PVH) | sort -u | oneline)
+    all="$clients $NETVM"
+    rm -f $GCFG
+    : > $W/vanished
+    end=$(($(upsec) + 120))
+    while [ "$(upsec)" -lt $end ]; do
+        xl list > $W/xl.now 2> /dev/null
+        left=""
+        for n in $all; do
+            grep -q "^$n " $W/vanished && continue
+            if awk -v n="$n" '$1 == n { f = 1 } END { exit !f }' $W/xl.now; then left="$left $n"; else echo "$n $(now)" >> $W/vanished; fi
+        done
+        [ -z "$left" ] && break
+        sleep 0.3
+    done
+    net_t=$(awk -v n=$NETVM '$1 == n { print $2 }' $W/vanished)
+    last_client=$(awk -v n=$NETVM '$1 != n { print $2 }' $W/vanished | sort -n | tail -n 1)
+    dirs=""
+    for n in $clients $NETVM; do disk_dir_gone "$n" || dirs="$dirs $n"; done
+    if [ -z "$left" ] && [ -n "$net_t" ] && awk -v a="$net_t" -v b="${last_client:-0}" 'BEGIN { exit !(a >= b) }' && [ -z "$dirs" ]; then
+        info "removed in this order: $(sort -k2 -n $W/vanished | awk '{ printf "%s ", $1 }'); disk directories gone"
+        pass 24-prune-netvm-last
+    else
+        fail 24-prune-netvm-last "still in xl list:${left:- none}; order: $(sort -k2 -n $W/vanished | oneline); directories left:${dirs:- none}"
+    fi
+    sum=$(sha256sum $ROOTIMG | cut -d' ' -f1)
+    if [ -n "$ROOT_SUM0" ] && [ "$sum" = "$ROOT_SUM0" ]; then
+        info "$ROOTIMG sha256 $sum, as before phase 2"
+        pass 24b-template-image-unchanged
+    else
+        fail 24b-template-image-unchanged "$ROOTIMG sha256 $sum, was '$ROOT_SUM0'"
+    fi
+}
+
 # ------------------------------------------------------------------------ 9: a domain made by hand
 step9() {
     needs_backend 9-foreign-domain-untouched || return
@@ -792,30 +1069,37 @@ step_stop() {
 }
 
 # -------------------------------------------------------------------------------------------- main
+# E2E_STEPS (baked in by e2e/build.sh): run only these steps, e.g. "0 1 2 15 16" while working on them
+want() { [ -z "$E2E_STEPS" ] || in_list "$1" "$E2E_STEPS"; }
 T_START=$(now)
 echo "E2E-SCENARIO-START"
-step0
-step0d
-step1
-step2
+want 0 && step0
+want 0d && step0d
+want 1 && step1
+want 2 && step2
 watch_check 2c
-step2c
+want 2c && step2c
 watch_check 3
-step3
+want 3 && step3
 watch_check 4
-step4
+want 4 && step4
 watch_check 5
-step5
+want 5 && step5
 watch_check 6
-step6
+want 6 && step6
 watch_check 7
-step7
+want 7 && step7
 watch_check 8
-step8
+want 8 && step8
 watch_check measurements
-measurements
-step9
-step10
+want measurements && measurements
+for st in 15 16 17 18 19 20 21 24; do
+    want $st || continue
+    watch_check $st
+    step$st
+done
+want 9 && step9
+want 10 && step10
 if [ -n "$NOBACKEND" ]; then
     not_run 2b-watch-never-dies
 elif [ -z "$WATCH_DEATHS" ]; then
@@ -826,7 +1110,7 @@ if [ -n "$WATCH_DEATHS" ]; then
 elif [ -z "$NOBACKEND" ]; then
     pass 2b-watch-never-dies
 fi
-step_stop
+want _stop && step_stop
 if [ -n "$NOBACKEND" ]; then
     not_run 13-no-dispo-command-crashed
 elif [ -z "$CRASHES" ]; then

@@ -115,8 +115,9 @@ struct PlannerLifecycleTests {
         world.desired.disposableTemplates["work"] = nil
         world.desired.namedDisposables["sys-net"] = nil
         #expect(summary(world.plan()) == [
-            "destroy named work sys-net prune", "destroy preload work disp4 prune",
-        ], "the used disp5 stays until it stops; default-dvm and the foreign domain are untouched")
+            "destroy preload work disp4 prune", "destroy named work sys-net prune",
+        ], "preloads before the named (a netvm goes last); the used disp5 stays until it stops; default-dvm and "
+            + "the foreign domain are untouched")
     }
 
     @Test func emptyConfigRemovesNothingUnlessAllowed() {

@@ -79,6 +79,20 @@ struct PlannerNamedTests {
         ])
     }
 
+    @Test func disposablesGoBeforeTheNetvmTheyMayUse() {
+        var world = World(Self.sysYAML.replacingOccurrences(of: "state: running", with: "state: halted"))
+        world.desired.disposableTemplates["default-dvm"]?.preload.max = 0
+        world.desired.disposableTemplates["web"]?.preload.max = 0
+        world.add("sys-net", role: .named, template: "dvm-sys", stage: .ready, power: .running)
+        world.add("sys-firewall", role: .named, template: "dvm-sys", stage: .ready, power: .running)
+        world.add("disp7", role: .preload, template: "web", stage: .paused, power: .paused)
+        world.add("disp8", role: .unnamed, template: "web", stage: .used, power: .halted)
+        let plan = world.plan()
+        #expect(plan.actions.map { "\($0.wave) \($0.op.rawValue) \($0.name ?? "")" } == [
+            "-3 destroy disp8", "-3 destroy disp7", "-2 stop sys-firewall", "-1 stop sys-net",
+        ])
+    }
+
     @Test func haltedNamedDisposableIsRemovedAndStartedFresh() {
         var world = World(Self.sysYAML)
         world.add("sys-net", role: .named, template: "dvm-sys", stage: .ready, power: .halted)

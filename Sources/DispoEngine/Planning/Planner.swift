@@ -22,11 +22,15 @@ struct PlanBuilder {
     var namedUp: [String: Int] = [:]
     /// Netvm depth of every named disposable.
     let depths: [String: Int]
+    /// The wave of destroys of preloads and unnamed disposables: before every named disposable stops (those go
+    /// deepest client first, at `-1 - depth`), so that a netvm goes after everything that may use it.
+    let disposableStopWave: Int
 
     init(_ input: PlanInput) {
         self.input = input
         self.observed = ObservedDomains(input.snapshot)
         self.depths = Self.depths(input.desired)
+        self.disposableStopWave = -2 - (depths.values.max() ?? 0)
         self.budget = input.snapshot.freeMemory.kibibytes
     }
 
@@ -68,11 +72,12 @@ struct PlanBuilder {
 
     // MARK: - Shared
 
+    /// A destroy of `observed`; `wave` nil: the wave of disposables (``disposableStopWave``).
     mutating func destroy(
-        _ observed: ObservedDomain, role: Role, reason: Action.Reason, wave: Int = -1, _ detail: String
+        _ observed: ObservedDomain, role: Role, reason: Action.Reason, wave: Int? = nil, _ detail: String
     ) {
         plan.actions.append(Action(.destroy, role, template: observed.template, name: observed.name, reason: reason,
-            wave: wave, detail: detail))
+            wave: wave ?? disposableStopWave, detail: detail))
         budget += observed.domain.memory.kibibytes
     }
 
