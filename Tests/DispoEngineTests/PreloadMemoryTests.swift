@@ -111,3 +111,46 @@ struct PreloadMemoryTests {
         #expect(plan.waits.map(\.detail) == ["2 preload(s) wait for memory: 700MiB free; each needs 400MiB"])
     }
 }
+
+/// The metadata value and the human summary of a shrink.
+struct ShrinkRecordTests {
+    @Test func theMetadataValueRoundTrips() {
+        let records = [
+            ShrinkRecord(
+                result: .reached, before: .mebibytes(600), after: .mebibytes(325), target: .mebibytes(325),
+                reportedUse: .mebibytes(250), seconds: 0.3),
+            ShrinkRecord(result: .notReported, before: .mebibytes(600), after: .mebibytes(600), seconds: 0),
+            ShrinkRecord(
+                result: .gaveUp, before: .mebibytes(600), after: Size(kibibytes: 460_804), target: .mebibytes(325),
+                reportedUse: .mebibytes(250), seconds: 3.0014),
+        ]
+        for record in records {
+            #expect(ShrinkRecord(metadataValue: record.metadataValue) == record, "\(record.metadataValue)")
+        }
+        #expect(records[2].seconds == 3.001)
+        #expect(records[0].metadataValue
+            == "result=reached before_kib=614400 after_kib=332800 target_kib=332800 reported_use_kib=256000 seconds=0.3")
+    }
+
+    @Test(arguments: [
+        "", "result=reached", "result=bogus before_kib=1 after_kib=1 seconds=0", "result=reached before_kib=x after_kib=1 seconds=0",
+        "result=reached before_kib=1 after_kib=1 seconds=-1", "result=reached before_kib=1 after_kib=1 seconds=nan",
+        "result=reached before_kib=1 after_kib=1 seconds=0 target_kib=lots", "garbage",
+    ])
+    func aMalformedValueIsNoRecord(text: String) {
+        #expect(ShrinkRecord(metadataValue: text) == nil)
+    }
+
+    @Test func theSummarySaysWhatHappened() {
+        #expect(ShrinkRecord(
+            result: .gaveUp, before: .mebibytes(600), after: Size(kibibytes: 460_804), target: .mebibytes(325),
+            reportedUse: .mebibytes(250), seconds: 3.001).summary
+            == "memory shrink gave up: 600MiB -> 450.0MiB in 3.001s, target 325MiB, guest uses 250MiB")
+        #expect(ShrinkRecord(
+            result: .nothingToRelease, before: .mebibytes(600), after: .mebibytes(600), target: .mebibytes(600),
+            reportedUse: .mebibytes(600), seconds: 0).summary
+            == "memory 600MiB kept: nothing to release, target 600MiB, guest uses 600MiB")
+        #expect(ShrinkRecord(result: .notReported, before: .mebibytes(600), after: .mebibytes(600), seconds: 0).summary
+            == "memory 600MiB kept: the guest has not reported its use, so no ballooning")
+    }
+}

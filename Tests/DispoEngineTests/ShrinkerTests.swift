@@ -183,6 +183,20 @@ struct ShrinkerTests {
         #expect(record.result == .gaveUp, "60 MiB/s is under 100 MiB/s")
     }
 
+    @Test func aGrowingReportNeverRaisesTheTarget() async throws {
+        // Xen lowers the domain's maxmem with an enforced target: a raised target would be refused.
+        let guest = try await Guest(usedMiB: 250, balloon: 60)
+        let growing = AdjustingHost(inner: guest.host) { read, domain in
+            var domain = domain
+            if read >= 5 { domain.reportedUse = .mebibytes(400) }  // preferred 520 MiB
+            return domain
+        }
+        let record = try await Shrinker.shrink(guest.name, maxmem: .mebibytes(4000), host: growing, clock: guest.clock)
+        #expect(record.target == .mebibytes(325))
+        #expect(record.reportedUse == .mebibytes(400))
+        #expect(try await guest.target() == Size.mebibytes(325).kibibytes)
+    }
+
     @Test func aVanishedDomainIsAnError() async throws {
         let guest = try await Guest(usedMiB: 250)
         try await guest.host.destroy(guest.name)

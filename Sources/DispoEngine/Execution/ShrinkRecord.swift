@@ -53,16 +53,26 @@ public struct ShrinkRecord: Sendable, Hashable, Codable {
 
     /// `memory 600MiB -> 325MiB in 0.3s, target 325MiB, guest uses 250MiB`, or why nothing was released.
     public var summary: String {
-        let facts = [target.map { "target \($0)" }, reportedUse.map { "guest uses \($0)" }].compactMap { $0 }
+        let facts = [
+            targetKiB.map { "target \(Self.mebibytes($0))" }, reportedUseKiB.map { "guest uses \(Self.mebibytes($0))" },
+        ].compactMap { $0 }
+        let before = Self.mebibytes(beforeKiB)
         switch result {
         case .reached, .gaveUp:
             let verb = result == .reached ? "memory" : "memory shrink gave up:"
-            return (["\(verb) \(before) -> \(after) in \(seconds)s"] + facts).joined(separator: ", ")
+            return (["\(verb) \(before) -> \(Self.mebibytes(afterKiB)) in \(seconds)s"] + facts).joined(separator: ", ")
         case .notReported:
             return "memory \(before) kept: the guest has not reported its use, so no ballooning"
         case .nothingToRelease:
             return (["memory \(before) kept: nothing to release"] + facts).joined(separator: ", ")
         }
+    }
+
+    /// `325MiB`, or `450.2MiB` when not a whole number of MiB (to the nearest tenth).
+    static func mebibytes(_ kibibytes: UInt64) -> String {
+        if kibibytes % 1024 == 0 { return "\(kibibytes / 1024)MiB" }
+        let tenths = (kibibytes * 10 + 512) / 1024
+        return "\(tenths / 10).\(tenths % 10)MiB"
     }
 
     // MARK: - The metadata value

@@ -8,7 +8,8 @@ import DispoHost
 ///   begins (dispo does not grow a preload before pausing it);
 /// - a guest that has not reported its use is not ballooned (``ShrinkRecord/Result/notReported``), as in Qubes;
 /// - every 0.1 s the current memory is read and the target set again (recomputed from the guest's report every
-///   second); success when the memory is within 1.1x of the target; given up 3 s or more after the start when
+///   second, but never raised: Xen's enforced target lowers the domain's maxmem with it, so a raise would be
+///   refused); success when the memory is within 1.1x of the target; given up 3 s or more after the start when
 ///   less than 100 MiB was released in the last second.
 ///
 /// The memory read is ``DispoHost/Host/domain(named:)``'s `memory`: what the domain holds, not its target.
@@ -74,7 +75,7 @@ enum Shrinker {
                 recomputedAt = now
                 if let used = domain.reportedUse {
                     lastUse = used
-                    target = Self.target(used: used, maxmem: maxmem, current: before)
+                    target = min(target, Self.target(used: used, maxmem: maxmem, current: before))
                 }
             }
             if actual <= target.kibibytes + target.kibibytes / 10 {
