@@ -14,15 +14,22 @@ public struct Domain: Sendable, Hashable {
     public var uuid: String
     public var domid: Int
     public var power: PowerState
-    /// Memory the domain holds now.
+    /// Memory the domain holds now (on Xen: the pages it has, libxl's `current_memkb`, not its balloon target).
     public var memory: Size
     public var maxmem: Size
     /// dispo's metadata (see ``MetadataKey``); empty for domains dispo did not make.
     public var metadata: [String: String]
+    /// The memory the guest says it uses (Qubes' meminfo, see ``GuestMemoryReport``), or nil when it has not said.
+    ///
+    /// Untrusted guest input: backends parse it with ``GuestMemoryReport/parse(_:)``, so a value that is not a plain
+    /// bounded number is nil too ("not reported"). dispo uses it only to size that same guest (the shrink before a
+    /// preload is paused), never to decide anything about another domain. Backends that leave memory to someone
+    /// else (Qubes: qmemman) report nil.
+    public var reportedUse: Size?
 
     public init(
         name: String, uuid: String, domid: Int, power: PowerState, memory: Size, maxmem: Size,
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:], reportedUse: Size? = nil
     ) {
         self.name = name
         self.uuid = uuid
@@ -31,6 +38,7 @@ public struct Domain: Sendable, Hashable {
         self.memory = memory
         self.maxmem = maxmem
         self.metadata = metadata
+        self.reportedUse = reportedUse
     }
 
     /// True when dispo made this domain (`owner=dispo`); dispo touches no other.

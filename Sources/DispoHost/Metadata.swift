@@ -13,6 +13,9 @@ public enum MetadataKey {
     public static let dispid = "dispid"
     /// Seconds since the Unix epoch, when creation began.
     public static let created = "created"
+    /// A preload's memory shrink before its pause, measured (the engine's `ShrinkRecord`: `result=reached
+    /// before_kib=N after_kib=N seconds=S ...`); written with `stage=paused`.
+    public static let shrink = "shrink"
 }
 
 /// What a dispo-made domain is for.

@@ -54,6 +54,56 @@ struct ApplyCommandTests {
         #expect(json["history"] as? [Any] != nil)
     }
 
+    /// The quickstart's threshold (1GiB) on a small host: apply converges to what fits and says why the rest waits;
+    /// each preload was shrunk to its preferred memory before its pause, and status shows the measurement.
+    @Test func theThresholdHoldsPreloadsBackAndStatusShowsTheShrink() throws {
+        let directory = try TemporaryDirectory([:])
+        let host = "sim:\(directory.path)/host.json"
+        let initialised = try BinaryRunner.run(["sim", "init", "--memory", "2600MiB", "--boot", "100ms", "--host", host])
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        func run(_ arguments: [String]) throws -> BinaryRunner.Outcome {
+            try BinaryRunner.run(arguments + ["-c", "examples/quickstart", "--host", host])
+        }
+        let before = try run(["diff", "--json"])
+        #expect(before.status == 2)
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(before.stdout.utf8)) as? [String: Any])
+        let waiting = try #require((plan["waiting"] as? [[String: Any]])?.first)
+        #expect(waiting["reason"] as? String == "memory")
+        let figures = try #require(waiting["memory"] as? [String: Any])
+        #expect(figures["waiting"] as? Int == 1)
+        #expect(figures["free_mib"] as? Int == 1576)
+        #expect(figures["threshold_mib"] as? Int == 1024)
+        #expect(figures["available_mib"] as? Int == 552)
+        #expect(figures["each_mib"] as? Int == 400)
+
+        let apply = try run(["apply"])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains(
+            "waiting: default-dvm: 1 preload(s) wait for memory: 1251MiB free less the threshold 1GiB leaves 227MiB; "
+                + "each needs 400MiB"), "\(apply.stdout)")
+        #expect(apply.stderr.contains("ready and paused [refill] in "), "\(apply.stderr)")
+        #expect(apply.stderr.contains("(memory 600MiB -> 325MiB in 0.3"), "\(apply.stderr)")
+
+        let after = try run(["diff"])
+        #expect(after.status == 0, "only memory holds the rest back: in sync")
+        #expect(after.stdout.contains("· default-dvm: 1 preload(s) wait for memory: 1251MiB free"), "\(after.stdout)")
+
+        let status = try run(["status", "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let preload = try #require((json["templates"] as? [[String: Any]])?.first?["preload"] as? [String: Any])
+        #expect(preload["ready"] as? Int == 1)
+        let entry = try #require((preload["preloads"] as? [[String: Any]])?.first)
+        #expect(entry["name"] as? String == (preload["queue"] as? [String])?.first)
+        #expect(entry["memory_kib"] as? Int == 332_800)
+        let shrink = try #require(entry["shrink"] as? [String: Any])
+        #expect(shrink["result"] as? String == "reached")
+        #expect(shrink["before_kib"] as? Int == 614_400)
+        #expect(shrink["after_kib"] as? Int == 332_800)
+        #expect(shrink["target_kib"] as? Int == 332_800)
+        #expect(shrink["reported_use_kib"] as? Int == 256_000)
+        #expect((shrink["seconds"] as? Double).map { $0 >= 0.3 && $0 < 3 } == true)
+    }
+
     @Test func diffJSONHasTheDocumentedShape() throws {
         let sim = try SimFile()
         let outcome = try sim.run(["diff", "-c", "examples/quickstart", "--json"])

@@ -19,7 +19,10 @@ struct SimCommandLineTests {
             "sim", "init", "--host", host, "--memory", "4GiB", "--boot", "6s", "--seed", "3",
         ])
         #expect(initialised.status == 0, "\(initialised.stderr)")
-        #expect(initialised.stdout == "initialised \(host): 4GiB of memory (dom0 1GiB), boot 6s, seed 3\n")
+        #expect(
+            initialised.stdout
+                == "initialised \(host): 4GiB of memory (dom0 1GiB), boot 6s, seed 3, guests report using 250MiB, "
+                + "balloon 1000 MiB/s\n")
         #expect(
             try BinaryRunner.run(["sim", "add", "work", "--memory", "1024", "--host", host]).stdout
                 == "added work (domid 1, 1GiB, running; not managed by dispo)\n")

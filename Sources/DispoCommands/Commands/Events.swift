@@ -9,9 +9,10 @@ struct Events: AsyncParsableCommand {
         discussion: """
             Prints one line per event as it happens, until the controller stops (exit 0) or
             Ctrl-C. Needs a running controller (dispo watch); it is found as dispo status finds
-            it. Events: handed-out, released, started, done, failed, adopted (a preload unpaused
-            outside dispo), config-loaded (with the objects added, removed and changed),
-            config-invalid, config-valid-again, reconciled. The same stream is served as JSON
+            it. Events: handed-out, released, started, shrunk (a preload's memory shrink before
+            its pause, measured), done, failed, adopted (a preload unpaused outside dispo),
+            config-loaded (with the objects added, removed and changed), config-invalid,
+            config-valid-again, reconciled. The same stream is served as JSON
             lines by GET /v1/events (?since=N replays the kept events after number N).
 
             Examples:

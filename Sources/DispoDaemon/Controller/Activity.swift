@@ -36,6 +36,14 @@ final class Activity: Sendable {
         case .started(let action, let name):
             logger.debug("started", metadata: Self.metadata(action, name))
             events.append(Self.event(.started, action, name))
+        case .shrunk(let action, let name, let record):
+            var metadata = Self.metadata(action, name)
+            for (key, value) in Self.fields(record) { metadata[key] = value }
+            logger.info("memory shrunk", metadata: metadata)
+            var event = Self.event(.shrunk, action, name)
+            event.shrink = record
+            event.seconds = record.seconds
+            events.append(event)
         case .finished(let action, let name, let seconds, let note):
             totals.withLock { $0.finished += 1 }
             metrics.recordAction(action.op.rawValue, ok: true)
@@ -93,6 +101,18 @@ final class Activity: Sendable {
         var event = ControllerEvent(.released, object: name)
         event.seconds = Self.rounded(seconds)
         events.append(event)
+    }
+
+    /// The log fields of a shrink: `result`, `before_kib`, `after_kib`, `seconds`, and `target_kib` and
+    /// `reported_use_kib` when known; numbers stay numbers in JSON logs.
+    static func fields(_ record: ShrinkRecord) -> Logger.Metadata {
+        var fields: Logger.Metadata = [
+            "result": "\(record.result.rawValue)", "before_kib": .stringConvertible(record.beforeKiB),
+            "after_kib": .stringConvertible(record.afterKiB), "seconds": .stringConvertible(record.seconds),
+        ]
+        if let target = record.targetKiB { fields["target_kib"] = .stringConvertible(target) }
+        if let used = record.reportedUseKiB { fields["reported_use_kib"] = .stringConvertible(used) }
+        return fields
     }
 
     static func metadata(_ action: Action, _ name: String) -> Logger.Metadata {

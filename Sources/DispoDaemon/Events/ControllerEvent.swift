@@ -1,4 +1,5 @@
 public import Foundation
+package import DispoEngine
 
 /// One thing the controller did, as `GET /v1/events` streams it (one JSON object per line) and `dispo events`
 /// prints it. `seq` grows by one per event; fields that do not apply are absent.
@@ -11,6 +12,9 @@ package struct ControllerEvent: Sendable, Codable, Equatable {
         case released
         /// An action began (`action`, `role`, `reason`, `object`, `template`).
         case started
+        /// A preload's memory was shrunk before its pause (`object`, `template`, `seconds`: the shrink's, and
+        /// `shrink`: the measurement); comes right before the `done` of its creation.
+        case shrunk
         /// An action ended well (`seconds`, and `detail` when there is a note).
         case done
         /// An action failed (`error`).
@@ -47,6 +51,8 @@ package struct ControllerEvent: Sendable, Codable, Equatable {
     package var added: [String]?
     package var removed: [String]?
     package var changed: [String]?
+    /// The measurement of a `shrunk` event.
+    package var shrink: ShrinkRecord?
 
     package init(_ type: Kind, object: String? = nil, template: String? = nil) {
         self.type = type
@@ -72,6 +78,13 @@ package struct ControllerEvent: Sendable, Codable, Equatable {
         add("errors", errors)
         for (key, names) in [("added", added), ("removed", removed), ("changed", changed)] {
             if let names, !names.isEmpty { fields.append("\(key)=\(names.joined(separator: ","))") }
+        }
+        if let shrink {
+            add("result", shrink.result.rawValue)
+            add("before_kib", shrink.beforeKiB)
+            add("after_kib", shrink.afterKiB)
+            add("target_kib", shrink.targetKiB)
+            add("reported_use_kib", shrink.reportedUseKiB)
         }
         add("error", error)
         add("detail", detail)

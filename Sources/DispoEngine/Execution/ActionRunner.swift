@@ -11,19 +11,21 @@ struct ActionRunner: Sendable {
     /// Stamps the records it writes (creation, release times) so that they never go backwards.
     let coordinator: Coordinator
 
-    /// create -> start -> wait ready -> shrink -> pause, each stage written to the metadata first.
+    /// create -> start -> wait ready -> shrink (``Shrinker``) -> pause, each stage written to the metadata first;
+    /// the shrink's measurement is written with `stage=paused` (``MetadataKey/shrink``) and returned.
     func createPreload(name: String, dispid: Int, spec: EffectiveSpec, revision: String) async throws(HostError)
-        -> Shrinker.Outcome
+        -> ShrinkRecord
     {
         let metadata = Self.metadata(role: .preload, template: spec.disposableTemplate, revision: revision,
             dispid: dispid, now: coordinator.stamp(clock))
         do {
             _ = try await boot(name, spec: spec, metadata: metadata)
             try await host.updateMetadata(name, [MetadataKey.stage: Stage.ready.rawValue])
-            let outcome = try await Shrinker.shrink(name, to: spec.memory, host: host, clock: clock)
+            let record = try await Shrinker.shrink(name, maxmem: spec.maxmem, host: host, clock: clock)
             try await host.pause(name)
-            try await host.updateMetadata(name, [MetadataKey.stage: Stage.paused.rawValue])
-            return outcome
+            try await host.updateMetadata(
+                name, [MetadataKey.stage: Stage.paused.rawValue, MetadataKey.shrink: record.metadataValue])
+            return record
         } catch {
             await removeQuietly(name, dispid: dispid)
             throw error

@@ -37,6 +37,8 @@ extension ReconcileOptions {
 public enum ReconcileEvent: Sendable {
     case planned(Plan)
     case started(Action, name: String)
+    /// A preload's memory shrink before its pause, measured; comes right before its `finished`.
+    case shrunk(Action, name: String, ShrinkRecord)
     case finished(Action, name: String, seconds: Double, note: String?)
     case failed(Action, name: String?, seconds: Double, error: HostError)
 }

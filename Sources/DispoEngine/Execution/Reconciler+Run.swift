@@ -18,6 +18,8 @@ extension Reconciler {
         var seconds: Double
         var error: HostError?
         var note: String?
+        /// A preload creation's memory shrink.
+        var shrink: ShrinkRecord? = nil
     }
 
     /// Turns actions into jobs: new preloads get a fresh dispid and name.
@@ -113,6 +115,7 @@ extension Reconciler {
             }
             return
         }
+        if let shrink = result.shrink { onEvent(.shrunk(action, name: result.job.name, shrink)) }
         onEvent(.finished(action, name: result.job.name, seconds: result.seconds, note: result.note))
         if action.op == .create {
             backoff.recordSuccess(key)
@@ -125,15 +128,15 @@ extension Reconciler {
     static func execute(_ job: Job, runner: ActionRunner, clock: any HostClock) async -> JobResult {
         let start = clock.now()
         var note: String?
+        var shrink: ShrinkRecord?
         do throws(HostError) {
             switch job.action.op {
             case .create:
                 guard let spec = job.spec, let dispid = job.dispid else { throw HostError(.invalidState, "no spec") }
-                if case .gaveUp(let memory) = try await runner.createPreload(
+                let record = try await runner.createPreload(
                     name: job.name, dispid: dispid, spec: spec, revision: job.revision)
-                {
-                    note = "memory shrink gave up at \(memory)"
-                }
+                shrink = record
+                note = record.summary
             case .start:
                 guard let spec = job.spec else { throw HostError(.invalidState, domain: job.name, "no spec") }
                 try await runner.startNamed(name: job.name, spec: spec, revision: job.revision)
@@ -151,6 +154,6 @@ extension Reconciler {
         } catch {
             return JobResult(job: job, seconds: clock.now() - start, error: error, note: nil)
         }
-        return JobResult(job: job, seconds: clock.now() - start, error: nil, note: note)
+        return JobResult(job: job, seconds: clock.now() - start, error: nil, note: note, shrink: shrink)
     }
 }

@@ -1,3 +1,4 @@
+public import DispoConfig
 public import DispoHost
 
 /// One step the reconciler takes, with the reason it is needed.
@@ -80,14 +81,38 @@ public struct Wait: Sendable, Hashable, CustomStringConvertible {
         case emptyConfig
     }
 
+    /// The figures behind a ``Kind/memory(count:)`` wait: floor(max(0, free - threshold) / each) preloads fit.
+    public struct Memory: Sendable, Hashable {
+        /// Free memory the plan still had for this queue (the host's, after the plan's earlier actions).
+        public var free: Size
+        /// `System.preload.threshold`: free memory never used for preloads.
+        public var threshold: Size
+        /// What one preload needs (its `memory`).
+        public var each: Size
+
+        public init(free: Size, threshold: Size, each: Size) {
+            self.free = free
+            self.threshold = threshold
+            self.each = each
+        }
+
+        /// max(0, free - threshold).
+        public var available: Size {
+            Size(kibibytes: free.kibibytes > threshold.kibibytes ? free.kibibytes - threshold.kibibytes : 0)
+        }
+    }
+
     public var subject: String
     public var kind: Kind
     public var detail: String
+    /// For a memory wait: its figures.
+    public var memory: Memory?
 
-    public init(subject: String, kind: Kind, detail: String) {
+    public init(subject: String, kind: Kind, detail: String, memory: Memory? = nil) {
         self.subject = subject
         self.kind = kind
         self.detail = detail
+        self.memory = memory
     }
 
     /// Conflicts and an unguarded empty config cannot resolve by waiting: they are errors.

@@ -91,9 +91,9 @@ extension PlanBuilder {
         let perDomain = max(spec.memory.kibibytes, 1)
         let admitted = min(vacancy, Int(available / perDomain))
         if admitted < vacancy {
+            let memory = Wait.Memory(free: Size(kibibytes: budget), threshold: Size(kibibytes: threshold), each: spec.memory)
             plan.waits.append(Wait(subject: template, kind: .memory(count: vacancy - admitted),
-                detail: "\(vacancy - admitted) preload(s) wait for memory: \(Size(kibibytes: available)) free above the threshold, "
-                    + "\(spec.memory) each"))
+                detail: Self.memoryDetail(waiting: vacancy - admitted, memory), memory: memory))
         }
         for index in 0..<admitted {
             plan.actions.append(Action(.create, .preload, template: template, name: nil, reason: .refill, wave: wave,
@@ -125,6 +125,13 @@ extension PlanBuilder {
         guard until > input.now else { return nil }
         return Wait(subject: template, kind: .delay(until: until),
             detail: "refill after the delay, in \(Self.seconds(until - input.now))")
+    }
+
+    /// `2 preload(s) wait for memory: 1200MiB free less the threshold 1000MiB leaves 200MiB; each needs 400MiB`.
+    static func memoryDetail(waiting: Int, _ memory: Wait.Memory) -> String {
+        let free = memory.threshold.kibibytes == 0 ? "\(memory.free) free"
+            : "\(memory.free) free less the threshold \(memory.threshold) leaves \(memory.available)"
+        return "\(waiting) preload(s) wait for memory: \(free); each needs \(memory.each)"
     }
 
     static func seconds(_ value: Double) -> String {

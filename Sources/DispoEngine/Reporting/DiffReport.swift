@@ -1,3 +1,4 @@
+import DispoConfig
 import DispoHost
 
 /// What `dispo diff --json` prints and `GET /v1/plan` serves.
@@ -31,6 +32,26 @@ package struct DiffReport: Sendable, Encodable {
         package var subject: String
         package var reason: String
         package var detail: String
+        /// A memory wait's figures (absent for other waits).
+        package var memory: MemoryFigures?
+    }
+
+    /// Why preloads wait for memory, in MiB (rounded down): `waiting` of them do not fit, as
+    /// floor(max(0, free - threshold) / each) is fewer than the queue lacks.
+    package struct MemoryFigures: Sendable, Encodable {
+        package var waiting: Int
+        package var freeMib: UInt64
+        package var thresholdMib: UInt64
+        package var availableMib: UInt64
+        package var eachMib: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case waiting
+            case freeMib = "free_mib"
+            case thresholdMib = "threshold_mib"
+            case availableMib = "available_mib"
+            case eachMib = "each_mib"
+        }
     }
 
     package var inSync: Bool
@@ -53,7 +74,15 @@ package struct DiffReport: Sendable, Encodable {
                 reason: $0.reason.rawValue, pending: $0.pending, detail: $0.detail)
         }
         relabel = plan.adoptions
-        waiting = plan.waits.map { WaitEntry(subject: $0.subject, reason: Self.word($0.kind), detail: $0.detail) }
+        waiting = plan.waits.map { wait in
+            var figures: MemoryFigures?
+            if case .memory(let count) = wait.kind, let memory = wait.memory {
+                figures = MemoryFigures(
+                    waiting: count, freeMib: memory.free.mebibytes, thresholdMib: memory.threshold.mebibytes,
+                    availableMib: memory.available.mebibytes, eachMib: memory.each.mebibytes)
+            }
+            return WaitEntry(subject: wait.subject, reason: Self.word(wait.kind), detail: wait.detail, memory: figures)
+        }
     }
 
     static func word(_ kind: Wait.Kind) -> String {

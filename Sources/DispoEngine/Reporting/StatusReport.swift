@@ -53,12 +53,43 @@ public struct StatusReport: Sendable, Codable {
             public var starting: Int
             /// Ready preloads, oldest first (the next request takes the first).
             public var queue: [String]
+            /// The preloads of ``queue``, in its order, with their memory; absent where dispo does not manage memory
+            /// (Qubes: qmemman does).
+            public var preloads: [PreloadMemory]?
 
-            package init(max: Int, ready: Int, starting: Int, queue: [String]) {
+            package init(max: Int, ready: Int, starting: Int, queue: [String], preloads: [PreloadMemory]? = nil) {
                 self.max = max
                 self.ready = ready
                 self.starting = starting
                 self.queue = queue
+                self.preloads = preloads
+            }
+        }
+
+        /// One queued preload's memory: what it holds now and how its shrink before the pause went.
+        public struct PreloadMemory: Sendable, Codable {
+            public var name: String
+            /// What the domain holds now, in KiB.
+            public var memoryKiB: UInt64
+            /// The measured shrink (null for a preload made by a dispo that did not record it).
+            public var shrink: ShrinkRecord?
+
+            enum CodingKeys: String, CodingKey {
+                case name, shrink
+                case memoryKiB = "memory_kib"
+            }
+
+            package init(name: String, memoryKiB: UInt64, shrink: ShrinkRecord?) {
+                self.name = name
+                self.memoryKiB = memoryKiB
+                self.shrink = shrink
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(name, forKey: .name)
+                try container.encode(memoryKiB, forKey: .memoryKiB)
+                try container.encode(shrink, forKey: .shrink)  // null, not absent
             }
         }
 
@@ -139,7 +170,11 @@ extension StatusReport {
             }
             return TemplatePart(name: name, preload: .init(
                 max: desired.effectivePreloadMax(forDisposableTemplate: name), ready: queue.count,
-                starting: starting.count, queue: queue.map(\.name)))
+                starting: starting.count, queue: queue.map(\.name),
+                preloads: queue.map {
+                    TemplatePart.PreloadMemory(name: $0.name, memoryKiB: $0.domain.memory.kibibytes,
+                        shrink: $0.domain.metadata[MetadataKey.shrink].flatMap(ShrinkRecord.init(metadataValue:)))
+                }))
         }
         let named = desired.namedDisposables.keys.sorted().map { name -> NamedPart in
             let domain = observed.named[name]

@@ -27,14 +27,21 @@ public struct SimAdmin: Sendable {
     /// Replaces whatever was there (even an unreadable file) with a fresh host without domains.
     @discardableResult
     public func initialise(
-        memory: Size = SimState.defaultTotalMemory, boot: Interval = .seconds(2), seed: UInt64 = 0
+        memory: Size = SimState.defaultTotalMemory, boot: Interval = .seconds(2), seed: UInt64 = 0,
+        guestUsed: Size? = .mebibytes(SimState.defaultGuestUsedMiB),
+        balloonMiBPerSecond: Double = SimState.defaultBalloonMiBPerSecond
     ) async throws(HostError) -> SimState {
         guard memory > SimState.defaultDom0Memory else {
             throw HostError(
                 .invalidState, "host memory \(memory) must be more than dom0's \(SimState.defaultDom0Memory)")
         }
         guard !boot.isNegative else { throw HostError(.invalidState, "boot time \(boot) must not be negative") }
-        let state = SimState(totalMemory: memory, bootSeconds: boot.seconds, seed: seed)
+        guard balloonMiBPerSecond.isFinite, balloonMiBPerSecond > 0 else {
+            throw HostError(.invalidState, "balloon speed \(balloonMiBPerSecond) MiB/s must be more than 0")
+        }
+        var state = SimState(totalMemory: memory, bootSeconds: boot.seconds, seed: seed)
+        state.guestUsedMiB = guestUsed?.mebibytes
+        state.balloonMiBPerSecond = balloonMiBPerSecond
         try await store.replace(with: state)
         return state
     }
@@ -89,6 +96,14 @@ public struct SimAdmin: Sendable {
         try await change(name, from: [.paused], verb: "unpause") { state, index, now in
             state.resume(index, at: now)
             state.domains[index].unpausedExternally = true
+        }
+    }
+
+    /// The guest writes `text` as its meminfo report (verbatim: garbage is what a hostile guest would write), or
+    /// removes its own report (nil: it reports the host's default use again once booted). Any power state.
+    public func writeMeminfo(_ name: String, _ text: String?) async throws(HostError) {
+        try await change(name, from: Set(PowerState.allCases), verb: "report the memory use of") { state, index, _ in
+            state.domains[index].meminfo = text
         }
     }
 

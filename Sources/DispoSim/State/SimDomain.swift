@@ -30,6 +30,9 @@ public struct SimDomain: Sendable, Hashable, Codable {
     public var readyAt: Double?
     /// Unpaused by someone other than dispo (`dispo sim unpause`).
     public var unpausedExternally: Bool
+    /// What the guest wrote as its meminfo report, verbatim (untrusted, see ``DispoHost/GuestMemoryReport``); nil:
+    /// it reports the host's ``SimState/guestUsedMiB`` once booted.
+    public var meminfo: String?
     public var createdAt: Double
 
     init(name: String, uuid: String, domid: Int, power: PowerState, memory: UInt64, maxmem: UInt64, at now: Double) {
@@ -50,6 +53,7 @@ public struct SimDomain: Sendable, Hashable, Codable {
         startedAt = nil
         readyAt = nil
         unpausedExternally = false
+        meminfo = nil
         createdAt = now
     }
 
@@ -60,7 +64,7 @@ public struct SimDomain: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, uuid, domid, power, vcpus, netvm, disks, metadata
+        case name, uuid, domid, power, vcpus, netvm, disks, metadata, meminfo
         case initialMemoryKiB = "initial_memory_kib"
         case maxmemKiB = "maxmem_kib"
         case memoryKiB = "memory_kib"

@@ -10,6 +10,10 @@ public struct SimState: Sendable, Hashable, Codable {
     public static let defaultTotalMemory = Size.mebibytes(16 * 1024)
     public static let defaultDom0Memory = Size.mebibytes(1024)
     public static let defaultBootSeconds = 2.0
+    /// What a booted guest reports using by default: Qubes' preferred memory of it is 325 MiB.
+    public static let defaultGuestUsedMiB: UInt64 = 250
+    /// The default balloon speed.
+    public static let defaultBalloonMiBPerSecond = 1000.0
 
     public var version: Int
     public var totalMemoryKiB: UInt64
@@ -21,6 +25,10 @@ public struct SimState: Sendable, Hashable, Codable {
     public var balloonMiBPerSecond: Double
     /// A booted guest grows to min(maxmem, memory + growth), so that shrinking it has work to do.
     public var bootGrowthMiB: UInt64
+    /// The memory a booted guest reports using (Qubes' meminfo, ``DispoHost/Domain/reportedUse``) unless its own
+    /// ``SimDomain/meminfo`` says otherwise; nil: guests do not report, so preloads are not shrunk. A state file
+    /// without it (an older dispo's) has guests that do not report.
+    public var guestUsedMiB: UInt64?
     /// Seconds each operation takes.
     public var costs: SimCosts
     public var seed: UInt64
@@ -44,8 +52,9 @@ public struct SimState: Sendable, Hashable, Codable {
         totalMemoryKiB = totalMemory.kibibytes
         dom0MemoryKiB = dom0Memory.kibibytes
         self.bootSeconds = bootSeconds
-        balloonMiBPerSecond = 1000
+        balloonMiBPerSecond = Self.defaultBalloonMiBPerSecond
         bootGrowthMiB = 200
+        guestUsedMiB = Self.defaultGuestUsedMiB
         costs = SimCosts()
         self.seed = seed
         rngState = seed
@@ -62,6 +71,7 @@ public struct SimState: Sendable, Hashable, Codable {
         case bootSeconds = "boot_seconds"
         case balloonMiBPerSecond = "balloon_mib_per_second"
         case bootGrowthMiB = "boot_growth_mib"
+        case guestUsedMiB = "guest_used_mib"
         case rngState = "rng_state"
         case nextDomid = "next_domid"
         case pendingFaults = "pending_faults"
@@ -139,7 +149,15 @@ extension SimState {
         Domain(
             name: domain.name, uuid: domain.uuid, domid: domain.domid, power: domain.power,
             memory: Size(kibibytes: memoryKiB(of: domain, at: now)), maxmem: Size(kibibytes: domain.maxmemKiB),
-            metadata: domain.metadata)
+            metadata: domain.metadata, reportedUse: reportedUse(of: domain, at: now))
+    }
+
+    /// What `domain`'s guest reports using at `now`: its own ``SimDomain/meminfo`` when written (parsed as Xen's
+    /// backend parses the xenstore key: garbage is nil), else ``guestUsedMiB`` once it has booted.
+    public func reportedUse(of domain: SimDomain, at now: Double) -> Size? {
+        if let text = domain.meminfo { return GuestMemoryReport.parse(text) }
+        guard domain.isReady(at: now), let guestUsedMiB else { return nil }
+        return .mebibytes(guestUsedMiB)
     }
 
     /// Adds a domain with a fresh uuid and the next domid; returns its index.

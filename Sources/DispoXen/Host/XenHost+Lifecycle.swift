@@ -8,8 +8,9 @@ extension XenHost {
     /// In order: the spec is checked (HVM and kernel-less templates are refused); on the worker, the name is
     /// checked free, the memory libxl says the domain needs is checked free, and the record (metadata, UUID) is
     /// written atomically (refused if one exists); then the domain's files are made off the worker (snapshot
-    /// copies reflinked or copied with a warning, volatile disks sparse); then `libxl_domain_create_new`. A failure
-    /// after the record was written removes the files and the record again.
+    /// copies reflinked or copied with a warning, volatile disks sparse); then `libxl_domain_create_new`, then the
+    /// guest's empty meminfo node, which the guest owns (``XenstorePaths/guestMeminfo(_:)``). A failure after the
+    /// record was written removes the files and the record again.
     public func create(_ request: CreateRequest) async throws(HostError) -> Domain {
         let name = request.name
         try Self.validate(name)
@@ -53,6 +54,12 @@ extension XenHost {
                 let domid = try session.libxl.create(config, name: name)
                 guard let live = session.libxl.domain(domid) else {
                     throw HostError(.operationFailed, domain: name, "domain \(domid) vanished right after creation")
+                }
+                do {
+                    try session.prepareMeminfo(domid)
+                } catch {
+                    // Not worth the domain: without the node the guest cannot report, and its preload is not shrunk.
+                    warn("\(name): cannot create its meminfo node, so it cannot report its memory use: \(error)")
                 }
                 return Domain(
                     name: name, uuid: live.uuid, domid: Int(domid), power: live.flags.power,

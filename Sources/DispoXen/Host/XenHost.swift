@@ -96,9 +96,11 @@ public final class XenHost: DispoHost.Host {
             let host = try session.metadata.host()
             let free = try session.libxl.freeMemoryKiB()
             let total = try session.libxl.totalMemoryKiB()
+            var reports: [UInt32: String] = [:]
+            for domain in live { reports[domain.domid] = session.meminfo(domain.domid) }
             return HostSnapshot(
-                domains: SnapshotAssembly.domains(live: live, metadata: records), freeMemory: Size(kibibytes: free),
-                totalMemory: Size(kibibytes: total), metadata: host)
+                domains: SnapshotAssembly.domains(live: live, metadata: records, reports: reports),
+                freeMemory: Size(kibibytes: free), totalMemory: Size(kibibytes: total), metadata: host)
         }
         if let deathEvents = deathEvents.withLock({ $0 }) {
             deathEvents.follow(Set(snapshot.domains.compactMap { $0.domid >= 0 ? UInt32($0.domid) : nil }))
@@ -132,7 +134,9 @@ public final class XenHost: DispoHost.Host {
         guard (try? Self.validate(name)) != nil else { return nil }
         return try await worker.run { session throws(HostError) in
             let live = session.live(name).flatMap { $0.domid == 0 ? nil : $0 }
-            return SnapshotAssembly.domain(named: name, live: live, entry: try session.metadata.record(name))
+            return SnapshotAssembly.domain(
+                named: name, live: live, entry: try session.metadata.record(name),
+                report: live.flatMap { session.meminfo($0.domid) })
         }
     }
 
@@ -153,6 +157,21 @@ public final class XenHost: DispoHost.Host {
 }
 
 extension XenSession {
+    /// What the guest `domid` wrote as its meminfo report (``XenstorePaths/guestMeminfo(_:)``), raw and untrusted;
+    /// nil when it has not (or the node cannot be read: a report is never worth failing a read for).
+    func meminfo(_ domid: UInt32) -> String? {
+        try? metadata.store.read(XenstorePaths.guestMeminfo(domid))
+    }
+
+    /// Creates the guest's empty meminfo node, owned by the guest, so that it can report its use.
+    func prepareMeminfo(_ domid: UInt32) throws(HostError) {
+        let path = XenstorePaths.guestMeminfo(domid)
+        try metadata.store.transaction { transaction throws(HostError) in
+            try metadata.store.write(path, "", in: transaction)
+            try metadata.store.grant(path, toDomain: domid, in: transaction)
+        }
+    }
+
     /// The domain named `name` now (dom0 included), without asking xenstore for its name again; nil when none.
     func live(_ name: String) -> LiveDomain? {
         libxl.domid(of: name).flatMap { libxl.domain($0, named: name) }

@@ -30,12 +30,16 @@ public enum SnapshotAssembly {
     /// memory, so the planner cleans it up with `destroy`, which then only removes the record and the files.
     /// A live domain whose name has a record with another UUID is not the one dispo made: it is reported without
     /// metadata (not owned), and that record is hidden behind it.
-    public static func domains(live: [LiveDomain], metadata: [String: MetadataEntry]) -> [Domain] {
+    /// `reports` holds what each live domain's guest wrote as its meminfo report, by domid (raw, untrusted: parsed
+    /// here with ``GuestMemoryReport/parse(_:)``).
+    public static func domains(
+        live: [LiveDomain], metadata: [String: MetadataEntry], reports: [UInt32: String] = [:]
+    ) -> [Domain] {
         var result: [Domain] = []
         var liveNames = Set<String>()
         for domain in live.sorted(by: { $0.domid < $1.domid }) {
             liveNames.insert(domain.name)
-            result.append(Self.domain(domain, entry: metadata[domain.name]))
+            result.append(Self.domain(domain, entry: metadata[domain.name], report: reports[domain.domid]))
         }
         for (name, entry) in metadata.sorted(by: { $0.key < $1.key }) where !liveNames.contains(name) {
             result.append(orphan(name, entry))
@@ -45,18 +49,22 @@ public enum SnapshotAssembly {
 
     /// The domain `name` as ``domains(live:metadata:)`` shows it, from its live domain and its record (each nil
     /// when there is none); nil when neither exists.
-    public static func domain(named name: String, live: LiveDomain?, entry: MetadataEntry?) -> Domain? {
-        if let live { return domain(live, entry: entry) }
+    public static func domain(named name: String, live: LiveDomain?, entry: MetadataEntry?, report: String? = nil)
+        -> Domain?
+    {
+        if let live { return domain(live, entry: entry, report: report) }
         return entry.map { orphan(name, $0) }
     }
 
-    /// A live domain with its record's metadata when the record describes it (same UUID), else none.
-    private static func domain(_ live: LiveDomain, entry: MetadataEntry?) -> Domain {
+    /// A live domain with its record's metadata when the record describes it (same UUID), else none; its memory is
+    /// libxl's `current_memkb` (the pages it holds, not its balloon target), its reported use the parsed `report`.
+    private static func domain(_ live: LiveDomain, entry: MetadataEntry?, report: String?) -> Domain {
         var values: [String: String] = [:]
         if let entry, entry.describes(live) { values = entry.values }
         return Domain(
             name: live.name, uuid: live.uuid, domid: Int(live.domid), power: live.flags.power,
-            memory: Size(kibibytes: live.currentKiB), maxmem: Size(kibibytes: live.maxKiB), metadata: values)
+            memory: Size(kibibytes: live.currentKiB), maxmem: Size(kibibytes: live.maxKiB), metadata: values,
+            reportedUse: report.flatMap(GuestMemoryReport.parse))
     }
 
     /// A record without a domain: halted, domid -1, no memory.

@@ -75,6 +75,15 @@ final class Xenstore {
         }
     }
 
+    /// Makes `domid` the owner of `path` (it may read and write it; no other domain but dom0 may): for a node in
+    /// a guest's own tree that the guest is to write, such as its meminfo report.
+    func grant(_ path: String, toDomain domid: UInt32, in transaction: Transaction = none) throws(HostError) {
+        var permissions = xs_permissions(id: domid, perms: UInt32(XS_PERM_NONE))
+        guard xs_set_permissions(handle, transaction, path, &permissions, 1) else {
+            throw failure("xs_set_permissions", path)
+        }
+    }
+
     /// Runs `body` in a transaction, starting over while xenstored reports a conflict (EAGAIN); a throwing
     /// body aborts the transaction.
     func transaction<Value>(_ body: (Transaction) throws(HostError) -> Value) throws(HostError) -> Value {

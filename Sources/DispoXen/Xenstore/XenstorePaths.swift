@@ -1,4 +1,6 @@
-/// Where dispo keeps its records in xenstore, and where guests signal readiness.
+import DispoHost
+
+/// Where dispo keeps its records in xenstore, and where guests signal readiness and report their memory use.
 ///
 /// Layout (every node under the root is owned by dom0 with no permission for anyone else: `n0`):
 /// - `<root>/domains/<name>` — one node per domain dispo made; its value is the domain's UUID (chosen by dispo
@@ -34,6 +36,13 @@ public struct XenstorePaths: Sendable, Hashable {
     public static func guest(_ domid: UInt32, key: String) -> String {
         let relative = key.drop(while: { $0 == "/" })
         return "/local/domain/\(domid)/\(relative)"
+    }
+
+    /// `/local/domain/<domid>/memory/meminfo`: where the guest reports the memory it uses (``GuestMemoryReport``).
+    /// dispo creates it empty, owned by the guest, before the first unpause: libxl makes the guest's `memory`
+    /// directory read-only to it, so the guest could not create the node itself (Qubes does the same).
+    public static func guestMeminfo(_ domid: UInt32) -> String {
+        guest(domid, key: GuestMemoryReport.xenstoreKey)
     }
 
     /// The special watch xenstored fires when a domain shuts down or is destroyed.

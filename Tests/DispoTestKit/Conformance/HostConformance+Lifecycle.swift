@@ -21,6 +21,12 @@ extension HostConformance {
             try run.expect(
                 listed?.metadata == record && listed?.power == .paused,
                 "the snapshot shows \(String(describing: listed))")
+            // A guest that never ran cannot have reported its memory use (Xen: its meminfo node is still empty).
+            try run.expect(
+                made.reportedUse == nil && read.reportedUse == nil && listed?.reportedUse == nil,
+                "a never-run guest shows a reported use: create \(String(describing: made.reportedUse)), "
+                    + "domain(named:) \(String(describing: read.reportedUse)), "
+                    + "snapshot \(String(describing: listed?.reportedUse))")
             try await run.refused(.invalidState, "waitReady of a domain that never ran") {
                 try await host.waitReady(name, readiness: run.spec.ready, timeout: .seconds(5))
             }
