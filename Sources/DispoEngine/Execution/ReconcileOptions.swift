@@ -39,6 +39,8 @@ public enum ReconcileEvent: Sendable {
     case started(Action, name: String)
     case finished(Action, name: String, seconds: Double, note: String?)
     case failed(Action, name: String?, seconds: Double, error: HostError)
+    /// A host suspend record that no longer counts was removed (``HostSuspension``): why.
+    case suspensionIgnored(reason: String)
 }
 
 /// The end of `converge`.

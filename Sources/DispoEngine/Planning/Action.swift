@@ -26,6 +26,8 @@ public struct Action: Sendable, Hashable, CustomStringConvertible {
         case specChanged = "spec-changed"
         /// It runs already: someone uses it.
         case used
+        /// Preloads are held for a host suspend (`dispo sleep pre`): paused domains break across it.
+        case suspend
     }
 
     public var op: Op
@@ -78,6 +80,8 @@ public struct Wait: Sendable, Hashable, CustomStringConvertible {
         case conflict
         /// The config is empty and `--allow-empty` was not given.
         case emptyConfig
+        /// Preloads are held for a host suspend until `dispo sleep post`.
+        case suspended
     }
 
     public var subject: String
