@@ -31,7 +31,9 @@ extension Reconciler {
                 do { try await clock.sleep(until: min(deadline, clock.now() + 0.1)) } catch { break }
                 continue
             }
-            _ = await run(removals, desired: desired, revisions: input.revisions, snapshot: snapshot)
+            // Bounded too: a host call that hangs must not hold the suspend past its time.
+            let batch = Task { _ = await self.run(removals, desired: desired, revisions: input.revisions, snapshot: snapshot) }
+            await Deadline.wait(for: [batch], atMost: max(0, deadline - clock.now()), clock: clock)
         }
         return SuspendOutcome(suspension: record, removed: before.subtracting(left).count, left: left.sorted(),
             seconds: clock.now() - start)
