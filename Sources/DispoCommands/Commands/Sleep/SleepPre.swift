@@ -25,7 +25,7 @@ struct SleepPre: AsyncParsableCommand {
               dispo sleep pre --host sim:/tmp/host.json
             """)
 
-    @Option(help: ArgumentHelp("How long the removal may take, at most 10m (default: 45s).", valueName: "DUR"))
+    @Option(help: ArgumentHelp("How long the removal may take, at most 10m.", valueName: "DUR"))
     var timeout = "45s"
 
     @Flag(help: "Print what was done as one JSON document.")
