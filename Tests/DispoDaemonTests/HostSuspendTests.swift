@@ -205,6 +205,32 @@ struct HostSuspendTests {
     }
 }
 
+extension HostSuspendTests {
+    @Test func aPostDuringThePreEndsIt() async throws {
+        let stuck = StuckDestroys()
+        let world = ControllerWorld(config(max: 1), host: { StuckDestroyHost(base: $0, stuck: stuck) })
+        world.start()
+        #expect(try await world.settle { try await world.queue("default-dvm").count == 1 })
+        let name = try #require(try await world.queue("default-dvm").first)
+        stuck.hold()
+        let controller = world.controller
+        let done = Done()
+        let pre = Task {
+            defer { done.set() }
+            return try await controller.suspendHost(timeout: 300)
+        }
+        await world.pass(2)
+        #expect(!done.isSet, "the removal hangs")
+        _ = try await controller.resumeHost()
+        await world.settle(seconds: 5) { done.isSet }
+        #expect(done.isSet, "the post ended the pre well before its 300 s")
+        let report = try await pre.value
+        #expect(report.left.contains(name), "\(report.left): the stuck one, and maybe the refill the post let start")
+        stuck.release()
+        await world.stop()
+    }
+}
+
 /// Destroys that wait while held (no time passes for them), then go through.
 final class StuckDestroys: Sendable {
     private let state = Mutex((held: false, waiting: [CheckedContinuation<Void, Never>]()))

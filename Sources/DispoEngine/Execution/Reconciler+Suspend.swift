@@ -1,5 +1,5 @@
-public import DispoConfig
-public import DispoHost
+package import DispoConfig
+package import DispoHost
 
 /// A host suspend (`dispo sleep pre`/`post`): the queues are held at 0 while the host sleeps, then refill.
 extension Reconciler {
@@ -18,10 +18,11 @@ extension Reconciler {
         var left = before
         while true {
             for name in preloadCreations { launched[name]?.cancel() }
-            await Deadline.wait(for: preloadJobs, atMost: max(0, deadline - clock.now()), clock: clock)
+            await Deadline.wait(for: preloadJobs, atMost: slice(until: deadline), clock: clock)
             let (snapshot, input, plan) = try await observe(desired)
             left = Self.preloads(in: snapshot).union(preloadCreations)
-            if left.isEmpty || clock.now() >= deadline { break }
+            // A `post` meanwhile ends the hold: the refill it lets start is not waited out.
+            if left.isEmpty || clock.now() >= deadline || input.suspension == nil { break }
             let busy = coordinator.busy
             let removals = (relabels(plan, snapshot: snapshot) + plan.runnable).filter {
                 $0.role == .preload && ($0.op == .destroy || $0.op == .relabel) && !busy.contains($0.name ?? "")
@@ -33,7 +34,7 @@ extension Reconciler {
             }
             // Bounded too: a host call that hangs must not hold the suspend past its time.
             let batch = Task { _ = await self.run(removals, desired: desired, revisions: input.revisions, snapshot: snapshot) }
-            await Deadline.wait(for: [batch], atMost: max(0, deadline - clock.now()), clock: clock)
+            await Deadline.wait(for: [batch], atMost: slice(until: deadline), clock: clock)
         }
         return SuspendOutcome(suspension: record, removed: before.subtracting(left).count, left: left.sorted(),
             seconds: clock.now() - start)
@@ -49,6 +50,11 @@ extension Reconciler {
         let remove: [String: String?] = [HostMetadataKey.suspend: nil]
         try await host.updateHostMetadata(remove)
         return (true, HostSuspension(encoded: text))
+    }
+
+    /// How long one wait of the hold may take: at most a second, so that a `post` meanwhile or the deadline is seen.
+    private func slice(until deadline: Double) -> Double {
+        min(1, max(0, deadline - clock.now()))
     }
 
     /// Names of the preloads being made by launched jobs.
