@@ -69,9 +69,13 @@ struct SleepCommandTests {
         #expect(try await eventually { try setup.ready() == 2 }, "\(daemon.log)")
         let pre = try setup.dispo(["sleep", "pre"], config: false)
         #expect(pre.status == 0, "\(pre.stderr)")
-        #expect(pre.stdout.wholeMatch(of: /removed 2 preloads in [0-9.]+s; refill held for the host suspend until dispo sleep post\n/) != nil,
+        #expect(
+            pre.stdout.wholeMatch(
+                of: /removed 2 preloads in [0-9.]+s; refill held for the host suspend until dispo sleep post\n/) != nil,
             "\(pre.stdout)")
-        #expect(pre.stderr.hasPrefix("dispo: using the controller (pid \(daemon.process.processIdentifier))"), "\(pre.stderr)")
+        #expect(
+            pre.stderr.hasPrefix("dispo: using the controller (pid \(daemon.process.processIdentifier))"),
+            "\(pre.stderr)")
         #expect(try setup.ready() == 0)
         try await Task.sleep(for: .seconds(1))
         let list = try setup.simList()
@@ -96,7 +100,9 @@ struct SleepCommandTests {
         ])
         let pre = try BinaryRunner.run(executable: hook, ["pre", "suspend"], environment: environment)
         #expect(pre.status == 0, "\(pre.stderr)")
-        #expect(pre.stderr.contains("dispo-sleep: pre suspend: ") && pre.stderr.contains("sleep pre --timeout 20s"), "\(pre.stderr)")
+        #expect(
+            pre.stderr.contains("dispo-sleep: pre suspend: ") && pre.stderr.contains("sleep pre --timeout 20s"),
+            "\(pre.stderr)")
         #expect(pre.stderr.contains("removed 2 preloads"), "\(pre.stderr)")
         #expect(try Self.preloads(setup).isEmpty)
         let post = try BinaryRunner.run(executable: hook, ["post", "suspend"], environment: environment)

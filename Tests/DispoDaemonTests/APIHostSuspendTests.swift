@@ -9,7 +9,9 @@ import Testing
 @Suite(.serialized)
 struct APIHostSuspendTests {
     /// A call that may take virtual time (the suspend waits for its removals), stepping the clock meanwhile.
-    static func call(_ served: APIServerTests.Served, _ method: String, _ path: String, _ body: String = "")
+    static func call(
+        _ served: APIServerTests.Served, _ method: String, _ path: String, _ body: String = ""
+    )
         async throws -> (Int, [String: Any])
     {
         let socket = served.socket

@@ -12,15 +12,16 @@ import Testing
 /// starting) and holds the refill, `post` lets the queues refill; the hold survives a restart and ends by itself
 /// on another boot or after ten minutes awake.
 struct HostSuspendTests {
-    static let yaml = config(max: 3) + """
-        ---
-        apiVersion: dispo/v1
-        kind: NamedDisposable
-        name: sys-net
-        template: default-dvm
-        state: running
+    static let yaml =
+        config(max: 3) + """
+            ---
+            apiVersion: dispo/v1
+            kind: NamedDisposable
+            name: sys-net
+            template: default-dvm
+            state: running
 
-        """
+            """
 
     /// Runs `body` while stepping virtual time (at most 120 s of it), and returns its outcome.
     static func stepping<Value: Sendable>(
@@ -49,11 +50,12 @@ struct HostSuspendTests {
     static func busyWorld(boot: Double = 4) async throws -> (ControllerWorld, used: String) {
         let world = ControllerWorld(yaml, boot: boot)
         world.start()
-        #expect(try await world.settle(seconds: 300) {
-            let running = try await world.snapshot.domain(named: "sys-net")?.power == .running
-            let full = try await world.queue("default-dvm").count == 3
-            return running && full
-        })
+        #expect(
+            try await world.settle(seconds: 300) {
+                let running = try await world.snapshot.domain(named: "sys-net")?.power == .running
+                let full = try await world.queue("default-dvm").count == 3
+                return running && full
+            })
         let controller = world.controller
         let handout = try await stepping(world) { try await controller.request(target: "default-dvm", source: nil) }
         #expect(handout.preloaded)
@@ -119,7 +121,9 @@ struct HostSuspendTests {
         #expect(try await world.settle { try await world.queue("default-dvm").count == 2 })
         _ = try await Self.suspend(world)
         let controller = world.controller
-        let handout = try await Self.stepping(world) { try await controller.request(target: "default-dvm", source: nil) }
+        let handout = try await Self.stepping(world) {
+            try await controller.request(target: "default-dvm", source: nil)
+        }
         #expect(!handout.preloaded, "no preload is there: a cold start, never a failure")
         #expect(try await world.snapshot.domain(named: handout.name)?.power == .running)
         await world.pass(60)
@@ -267,7 +271,9 @@ struct StuckDestroyHost: DispoHost.Host {
     var location: String { base.location }
     func snapshot() async throws(HostError) -> HostSnapshot { try await base.snapshot() }
     func domain(named name: String) async throws(HostError) -> Domain? { try await base.domain(named: name) }
-    func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome { try await base.handOut(request) }
+    func handOut(_ request: HandOutRequest) async throws(HostError) -> HandOutOutcome {
+        try await base.handOut(request)
+    }
     func create(_ request: CreateRequest) async throws(HostError) -> Domain { try await base.create(request) }
     func unpause(_ name: String) async throws(HostError) { try await base.unpause(name) }
     func pause(_ name: String) async throws(HostError) { try await base.pause(name) }
@@ -282,7 +288,9 @@ struct StuckDestroyHost: DispoHost.Host {
     func updateMetadata(_ name: String, _ values: [String: String?]) async throws(HostError) {
         try await base.updateMetadata(name, values)
     }
-    func updateMetadata(_ name: String, _ values: [String: String?], ifMatching expected: [String: String])
+    func updateMetadata(
+        _ name: String, _ values: [String: String?], ifMatching expected: [String: String]
+    )
         async throws(HostError) -> Bool
     {
         try await base.updateMetadata(name, values, ifMatching: expected)

@@ -9,15 +9,16 @@ import Testing
 /// ones stay; and the rule that decides whether a suspend record is in force.
 struct PlannerSuspendTests {
     static let suspension = HostSuspension(since: 1_800_000_000, awake: 100, boot: "b")
-    static let yaml = baseYAML + """
-        ---
-        apiVersion: dispo/v1
-        kind: NamedDisposable
-        name: sys-net
-        template: default-dvm
-        state: running
+    static let yaml =
+        baseYAML + """
+            ---
+            apiVersion: dispo/v1
+            kind: NamedDisposable
+            name: sys-net
+            template: default-dvm
+            state: running
 
-        """
+            """
 
     @Test func everyPreloadIsRemovedAndNoneMade() {
         var world = World(Self.yaml)
@@ -28,10 +29,11 @@ struct PlannerSuspendTests {
         world.add("disp5", role: .unnamed, template: "default-dvm", stage: .used, power: .running, created: 5)
         world.add("sys-net", role: .named, template: "default-dvm", stage: .ready, power: .running)
         let plan = world.plan(suspension: Self.suspension)
-        #expect(summary(plan) == [
-            "destroy preload default-dvm disp1 suspend", "destroy preload default-dvm disp2 suspend",
-            "destroy preload default-dvm disp3 suspend",
-        ])
+        #expect(
+            summary(plan) == [
+                "destroy preload default-dvm disp1 suspend", "destroy preload default-dvm disp2 suspend",
+                "destroy preload default-dvm disp3 suspend",
+            ])
         #expect(plan.adoptions == ["disp4"], "one unpaused outside dispo is someone's: relabelled, not removed")
         #expect(plan.waits.map(\.kind) == [.suspended])
         #expect(plan.waits.first?.subject == "default-dvm")

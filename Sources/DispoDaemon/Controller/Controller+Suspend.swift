@@ -18,7 +18,8 @@ extension Controller {
             throw RequestError(error)
         }
         var metadata: Logger.Metadata = [
-            "removed": .stringConvertible(outcome.removed), "seconds": .stringConvertible(Activity.rounded(outcome.seconds)),
+            "removed": .stringConvertible(outcome.removed),
+            "seconds": .stringConvertible(Activity.rounded(outcome.seconds)),
         ]
         if !outcome.left.isEmpty { metadata["left"] = "\(outcome.left.joined(separator: ","))" }
         if outcome.left.isEmpty {
@@ -44,10 +45,12 @@ extension Controller {
         } catch {
             throw RequestError(error)
         }
-        let report = ResumeReport(resumed.record, wasSuspended: resumed.wasSuspended, clock: clock, refilling: true,
+        let report = ResumeReport(
+            resumed.record, wasSuspended: resumed.wasSuspended, clock: clock, refilling: true,
             via: "controller")
         if resumed.wasSuspended {
-            logger.notice("host resumed; preloads refill",
+            logger.notice(
+                "host resumed; preloads refill",
                 metadata: report.heldSeconds.map { ["held_seconds": .stringConvertible($0)] } ?? [:])
         } else {
             logger.info("host resumed; no preloads were held")

@@ -7,7 +7,9 @@ extension Reconciler {
     /// made), and removes every preload the planner then holds (reason `suspend`), pass after pass, until none is
     /// left or `seconds` passed. Named disposables and disposables in use are left alone, and nothing else of the
     /// plan runs. Already suspended: the record is renewed and the same is done.
-    package func holdForSuspend(_ desired: DesiredState, within seconds: Double) async throws(HostError)
+    package func holdForSuspend(
+        _ desired: DesiredState, within seconds: Double
+    ) async throws(HostError)
         -> SuspendOutcome
     {
         let start = clock.now()
@@ -33,10 +35,13 @@ extension Reconciler {
                 continue
             }
             // Bounded too: a host call that hangs must not hold the suspend past its time.
-            let batch = Task { _ = await self.run(removals, desired: desired, revisions: input.revisions, snapshot: snapshot) }
+            let batch = Task {
+                _ = await self.run(removals, desired: desired, revisions: input.revisions, snapshot: snapshot)
+            }
             await Deadline.wait(for: [batch], atMost: slice(until: deadline), clock: clock)
         }
-        return SuspendOutcome(suspension: record, removed: before.subtracting(left).count, left: left.sorted(),
+        return SuspendOutcome(
+            suspension: record, removed: before.subtracting(left).count, left: left.sorted(),
             seconds: clock.now() - start)
     }
 
@@ -69,7 +74,9 @@ extension Reconciler {
 
     /// dispo's preloads in `snapshot`, in any stage.
     static func preloads(in snapshot: HostSnapshot) -> Set<String> {
-        Set(snapshot.domains.filter { $0.isOwned && $0.metadata[MetadataKey.role] == Role.preload.rawValue }.map(\.name))
+        Set(
+            snapshot.domains.filter { $0.isOwned && $0.metadata[MetadataKey.role] == Role.preload.rawValue }.map(\.name)
+        )
     }
 }
 

@@ -1,4 +1,5 @@
 public import DispoHost
+
 import struct Foundation.Date
 
 /// Preloads held for a host suspend: the record `dispo sleep pre` writes in the host-wide metadata
@@ -86,13 +87,15 @@ public struct HostSuspension: Sendable, Hashable {
             return .ignored(reason: "the host suspend record \"\(text)\" is unreadable; preloads refill")
         }
         if record.boot != clock.boot {
-            return .ignored(reason: "preloads were held for a host suspend on an earlier boot and never resumed "
-                + "(dispo sleep post did not run); preloads refill")
+            return .ignored(
+                reason: "preloads were held for a host suspend on an earlier boot and never resumed "
+                    + "(dispo sleep post did not run); preloads refill")
         }
         let age = record.age(on: clock)
         if age < 0 || age > limit {
-            return .ignored(reason: "preloads were held for a host suspend \(Int(age.rounded())) s ago (awake) "
-                + "and dispo sleep post never came (the limit is \(Int(limit)) s); preloads refill")
+            return .ignored(
+                reason: "preloads were held for a host suspend \(Int(age.rounded())) s ago (awake) "
+                    + "and dispo sleep post never came (the limit is \(Int(limit)) s); preloads refill")
         }
         return .inForce(record)
     }

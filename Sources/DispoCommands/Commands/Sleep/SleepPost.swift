@@ -41,7 +41,8 @@ struct SleepPost: AsyncParsableCommand {
             let resumed = try await performing { () throws(HostError) in
                 try await Reconciler(host: host, clock: clock).resumeAfterSuspend()
             }
-            report = ResumeReport(resumed.record, wasSuspended: resumed.wasSuspended, clock: clock, refilling: false,
+            report = ResumeReport(
+                resumed.record, wasSuspended: resumed.wasSuspended, clock: clock, refilling: false,
                 via: "host")
         }
         if json {
@@ -50,8 +51,11 @@ struct SleepPost: AsyncParsableCommand {
             print("no host suspend was recorded; nothing was held")
         } else {
             let held = report.heldSeconds.map { " (held \(format($0)))" } ?? ""
-            print(report.refilling ? "refill resumed\(held)"
-                : "hold ended\(held); no controller keeps this host: the next dispo apply or dispo watch refills the queues")
+            print(
+                report.refilling
+                    ? "refill resumed\(held)"
+                    : "hold ended\(held); no controller keeps this host: the next dispo apply or dispo watch refills the queues"
+            )
         }
     }
 }

@@ -36,7 +36,9 @@ struct SleepPre: AsyncParsableCommand {
 
     func validate() throws {
         let seconds = try Watch.seconds(timeout, option: "--timeout", positive: true)
-        guard seconds <= SuspendBody.maxTimeout else { throw ValidationError("--timeout must be at most 10m, found \(timeout)") }
+        guard seconds <= SuspendBody.maxTimeout else {
+            throw ValidationError("--timeout must be at most 10m, found \(timeout)")
+        }
     }
 
     func run() async throws {
@@ -56,12 +58,14 @@ struct SleepPre: AsyncParsableCommand {
         if json {
             try JSONOutput.print(report)
         } else {
-            print("removed \(plural(report.removed, "preload")) in \(format(report.seconds)); "
-                + "refill held for the host suspend until dispo sleep post")
+            print(
+                "removed \(plural(report.removed, "preload")) in \(format(report.seconds)); "
+                    + "refill held for the host suspend until dispo sleep post")
         }
         guard report.left.isEmpty else {
-            throw failure("\(plural(report.left.count, "preload")) still there after \(timeout): "
-                + report.left.joined(separator: " "))
+            throw failure(
+                "\(plural(report.left.count, "preload")) still there after \(timeout): "
+                    + report.left.joined(separator: " "))
         }
     }
 
@@ -72,8 +76,9 @@ struct SleepPre: AsyncParsableCommand {
         defer { lock.release() }
         let snapshot = try await performing { () throws(HostError) in try await host.snapshot() }
         if let holder = ControllerLease.liveHolder(in: snapshot.metadata) {
-            throw failure("the dispo controller (pid \(holder)) owns the preload queues of \(choice.location); "
-                + "ask it through its socket (dispo sleep pre --socket PATH, or DISPO_SOCKET)")
+            throw failure(
+                "the dispo controller (pid \(holder)) owns the preload queues of \(choice.location); "
+                    + "ask it through its socket (dispo sleep pre --socket PATH, or DISPO_SOCKET)")
         }
         let clock = SystemClock()
         let progress = ProgressPrinter(start: clock.now())
