@@ -22,6 +22,9 @@ DATADIR ?= $(PREFIX)/share/dispo
 DOCDIR ?= $(PREFIX)/share/doc/dispo
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# The systemd-sleep hook (dispo sleep pre/post around a host suspend). systemd-sleep reads this one directory
+# only, so it stays there for any PREFIX (as SYSCONFDIR does).
+SLEEPDIR ?= /usr/lib/systemd/system-sleep
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
@@ -210,10 +213,12 @@ release: $(RELEASE_DEPS) build-info
 	$(RELEASE_DISPO) --version
 
 ## install: install the release build under $(DESTDIR)$(PREFIX) (default /usr/local): the binary, man pages,
-## completions, the systemd unit, the JSON schema (share/dispo/schema), the examples (share/doc/dispo/examples:
-## nowhere they take effect); $(SYSCONFDIR)/dispo/README and $(SYSCONFDIR)/default/dispo only when missing
+## completions, the systemd unit, the systemd-sleep hook ($(SLEEPDIR)/dispo), the JSON schema (share/dispo/schema),
+## the examples (share/doc/dispo/examples: nowhere they take effect); $(SYSCONFDIR)/dispo/README and
+## $(SYSCONFDIR)/default/dispo only when missing
 install: release
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/schema \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SLEEPDIR) \
+	  $(DESTDIR)$(DATADIR)/schema \
 	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
 	  $(DESTDIR)$(SYSCONFDIR)/dispo $(DESTDIR)$(SYSCONFDIR)/default
 	install -m 0755 $(RELEASE_DISPO) $(DESTDIR)$(BINDIR)/dispo
@@ -223,6 +228,8 @@ install: release
 	install -m 0644 $(GENERATED)/completions/dispo.fish $(DESTDIR)$(FISHCOMPDIR)/dispo.fish
 	$(call substitute,dist/systemd/dispo.service.in) > $(DESTDIR)$(UNITDIR)/dispo.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/dispo.service
+	$(call substitute,dist/systemd/system-sleep/dispo) > $(DESTDIR)$(SLEEPDIR)/dispo
+	chmod 0755 $(DESTDIR)$(SLEEPDIR)/dispo
 	install -m 0644 schema/*.json $(DESTDIR)$(DATADIR)/schema/
 	cp -R examples/. $(DESTDIR)$(DOCDIR)/examples/
 	chmod -R u=rwX,go=rX $(DESTDIR)$(DOCDIR)/examples
@@ -237,7 +244,7 @@ install: release
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dispo $(DESTDIR)$(MANDIR)/man1/dispo.1 $(DESTDIR)$(MANDIR)/man1/dispo.*.1 \
 	  $(DESTDIR)$(BASHCOMPDIR)/dispo $(DESTDIR)$(ZSHCOMPDIR)/_dispo $(DESTDIR)$(FISHCOMPDIR)/dispo.fish \
-	  $(DESTDIR)$(UNITDIR)/dispo.service
+	  $(DESTDIR)$(UNITDIR)/dispo.service $(DESTDIR)$(SLEEPDIR)/dispo
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 # The unit with the installation's paths filled in.

@@ -16,7 +16,8 @@ package struct Dispo: AsyncParsableCommand {
             """,
         version: DispoVersion.current,
         subcommands: [
-            Validate.self, Diff.self, Apply.self, Watch.self, Request.self, Release.self, Status.self, Events.self, Sim.self,
+            Validate.self, Diff.self, Apply.self, Watch.self, Request.self, Release.self, Status.self, Events.self, Sleep.self,
+            Sim.self,
         ]
     )
 

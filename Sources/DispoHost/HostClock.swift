@@ -15,9 +15,18 @@ public protocol HostClock: Sendable {
     func wallNow() -> Double
     /// Sleeps until ``now()`` reaches `deadline`; throws on cancellation.
     func sleep(until deadline: Double) async throws
+    /// Monotonic seconds the machine has been awake (not counting time suspended), comparable between the
+    /// processes of one boot; ``now()`` by default.
+    func awake() -> Double
+    /// What identifies this boot of the machine (readings of ``awake()`` compare only within one); "" by default.
+    var boot: String { get }
 }
 
 extension HostClock {
+    public func awake() -> Double { now() }
+
+    public var boot: String { "" }
+
     public func sleep(seconds: Double) async throws {
         try await sleep(until: now() + seconds)
     }
@@ -29,12 +38,26 @@ extension HostClock {
     }
 }
 
-/// The system's clocks: `CLOCK_BOOTTIME` (monotonic, counts suspend, as Swift's `ContinuousClock` does on Linux)
-/// and `CLOCK_REALTIME`.
+/// The system's clocks: `CLOCK_BOOTTIME` (monotonic, counts suspend, as Swift's `ContinuousClock` does on Linux),
+/// `CLOCK_MONOTONIC` (awake time) and `CLOCK_REALTIME`; the boot is the kernel's `boot_id`.
 public struct SystemClock: HostClock {
     public init() {}
 
     public func now() -> Double { Self.read(CLOCK_BOOTTIME) }
+
+    public func awake() -> Double { Self.read(CLOCK_MONOTONIC) }
+
+    public var boot: String { Self.bootID }
+
+    /// `/proc/sys/kernel/random/boot_id`, read once ("" when unreadable).
+    private static let bootID: String = {
+        guard let file = fopen("/proc/sys/kernel/random/boot_id", "r") else { return "" }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return "" }
+        let text = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.filter { !$0.isWhitespace }
+    }()
 
     public func wallNow() -> Double { Self.read(CLOCK_REALTIME) }
 

@@ -40,4 +40,7 @@ public enum HostMetadataKey {
     public static let history = "history"
     /// The process id of the running controller (`dispo watch`), which owns the preload queues while it runs.
     public static let controller = "controller"
+    /// Preloads are held for a host suspend (`dispo sleep pre`) until `dispo sleep post` removes it; the value is
+    /// a ``HostSuspension`` record of the engine (when, on which boot).
+    public static let suspend = "suspend"
 }

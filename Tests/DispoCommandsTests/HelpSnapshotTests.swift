@@ -10,9 +10,14 @@ struct HelpSnapshotTests {
         assertSnapshot(of: Dispo.helpMessage(columns: 100), as: .lines)
     }
 
-    @Test(arguments: ["validate", "diff", "apply", "watch", "request", "release", "status", "sim"])
+    @Test(arguments: ["validate", "diff", "apply", "watch", "request", "release", "status", "sleep", "sim"])
     func subcommandHelp(name: String) throws {
         let command = try #require(Dispo.configuration.subcommands.first { $0._commandName == name })
         assertSnapshot(of: Dispo.helpMessage(for: command, columns: 100), as: .lines, named: name)
+    }
+
+    @Test func sleepPreAndPostHelp() {
+        assertSnapshot(of: Dispo.helpMessage(for: SleepPre.self, columns: 100), as: .lines, named: "pre")
+        assertSnapshot(of: Dispo.helpMessage(for: SleepPost.self, columns: 100), as: .lines, named: "post")
     }
 }

@@ -32,6 +32,11 @@ struct ServiceStatusTests {
             templates: [], configErrors: 1, inForce: false,
             line: "no config in force; config: 1 error (nothing applied)"),
         Example(templates: [], line: "no preload queues; no errors"),
+        Example(
+            templates: [("default-dvm", 0, 2)],
+            waits: [Wait(subject: "default-dvm", kind: .suspended, detail: "held"),
+                Wait(subject: "work", kind: .suspended, detail: "held")],
+            line: "queues default-dvm 0/2; preloads held for a host suspend; no errors"),
     ]
 
     @Test(arguments: examples)

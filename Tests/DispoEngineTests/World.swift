@@ -27,10 +27,10 @@ struct World {
 
     func plan(
         options: PlanOptions = .init(), inFlight: Set<String> = [], creating: [String: Int] = [:],
-        backoff: [String: Double] = [:]
+        backoff: [String: Double] = [:], suspension: HostSuspension? = nil
     ) -> Plan {
         Planner.plan(PlanInput(desired: desired, revisions: revisions, snapshot: snapshot, now: now, inFlight: inFlight,
-            creatingPreloads: creating, backoffUntil: backoff, options: options))
+            creatingPreloads: creating, backoffUntil: backoff, suspension: suspension, options: options))
     }
 
     /// Adds a dispo-made domain; `revision: nil` means the current spec's revision.

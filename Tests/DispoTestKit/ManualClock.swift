@@ -12,6 +12,9 @@ public final class ManualClock: HostClock {
     private struct State {
         var now: Double
         var wallOffset = 0.0
+        /// Seconds spent in a host suspend (``suspendHost(for:)``), which ``awake()`` does not count.
+        var asleep = 0.0
+        var boot = "boot-1"
         var sleepers: [Int: Sleeper] = [:]
         var nextID = 0
     }
@@ -25,6 +28,21 @@ public final class ManualClock: HostClock {
     public func now() -> Double { state.withLock { $0.now } }
 
     public func wallNow() -> Double { state.withLock { $0.now + $0.wallOffset } }
+
+    public func awake() -> Double { state.withLock { $0.now - $0.asleep } }
+
+    public var boot: String { state.withLock { $0.boot } }
+
+    /// A reboot of the machine: a new ``boot`` (monotonic time goes on, as one test's clock must).
+    public func reboot(as boot: String) {
+        state.withLock { $0.boot = boot }
+    }
+
+    /// The machine sleeps for `seconds`: time passes (sleepers due wake up) but ``awake()`` does not move.
+    public func suspendHost(for seconds: Double) {
+        state.withLock { $0.asleep += seconds }
+        advance(by: seconds)
+    }
 
     /// Steps the wall clock alone (forward or back); monotonic time and the sleepers do not move.
     public func stepWall(by seconds: Double) {

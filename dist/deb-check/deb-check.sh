@@ -1,6 +1,6 @@
 #!/bin/bash
 # make deb-check, inside a Debian 12 container booted with systemd (systemd-nspawn) where the .deb was installed:
-# the unit's start (READY), reload, watchdog restart, journal priorities, stop, man page, completion, and the
+# the unit's start (READY), reload, watchdog restart, the systemd-sleep hook, journal priorities, stop, man page, completion, and the
 # condition that skips it without Xen. One PASS/FAIL line per check in /root/deb-check.txt.
 exec > /root/deb-check.txt 2>&1
 host=sim:/var/lib/dispo/host.json
@@ -35,6 +35,15 @@ check "watchdog-restarts-a-stopped-controller (${t}s)" \
 sleep 6
 check "the-restarted-controller-adopts-its-preloads" '[ "$(domains)" = "$count" ] && [[ $(prop StatusText) == *" 2/2;"* ]]' \
   "domains $count -> $(domains), $(prop StatusText)"
+
+hook=/lib/systemd/system-sleep/dispo
+check "sleep-hook-installed" '[ -x $hook ]' "$(ls -l $hook 2>&1)"
+$hook pre suspend 2> /root/hook-pre.log; rc=$?
+check "sleep-hook-pre-removes-the-preloads" '[ $rc = 0 ] && [ "$(domains)" = 0 ] && grep -q "removed 2 preloads" /root/hook-pre.log' \
+  "rc=$rc domains=$(domains) $(tail -2 /root/hook-pre.log | tr '\n' ' ')"
+check "status-shows-the-hold" '[[ $(prop StatusText) == *"held for a host suspend"* ]]' "$(prop StatusText)"
+$hook post suspend 2> /root/hook-post.log; rc=$?; sleep 8
+check "sleep-hook-post-refills" '[ $rc = 0 ] && [[ $(prop StatusText) == *" 2/2;"* ]]' "rc=$rc $(prop StatusText)"
 
 priorities=$(journalctl -u dispo -o json SYSLOG_IDENTIFIER=dispo | grep -o '"PRIORITY":"[0-9]"' | sort -u | tr -d '"' | tr '\n' ' ')
 check "journal-priorities ($priorities)" '[[ $priorities == *PRIORITY:6* ]] && [[ $priorities == *PRIORITY:5* ]]' "$priorities"

@@ -83,7 +83,8 @@ struct Status: AsyncParsableCommand {
         var report = StatusReport.make(
             desired: loaded.result.state, configErrors: loaded.result.diagnostics.filter { $0.severity == .error },
             revisions: await Revisions.compute(loaded.result.state, host: host), snapshot: snapshot,
-            backend: host.backend, location: host.location, commit: loaded.revision, source: loaded.source)
+            backend: host.backend, location: host.location, commit: loaded.revision, source: loaded.source,
+            suspend: StatusReport.SuspendPart(snapshot.metadata, clock: SystemClock()))
         report.source = .init(kind: "host")
         return report
     }

@@ -26,6 +26,8 @@ final class ProgressPrinter: Sendable {
         switch event {
         case .planned, .started, .shrunk:
             break  // a shrink is told in its creation's line (the note)
+        case .suspensionIgnored(let reason):
+            StandardError.write("dispo: warning: \(reason)")
         case .finished(let action, let name, _, _) where action.op == .relabel:
             StandardError.write("  ~ \(name): unpaused outside dispo; now a used disposable")
         case .finished(let action, let name, let seconds, let note):

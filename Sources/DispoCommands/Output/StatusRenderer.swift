@@ -27,6 +27,10 @@ struct StatusRenderer {
             if let problem = source.error { out += "    \(terminal.paint("!", .red)) \(problem)\n" }
         }
         for error in report.config.errors { out += "  \(terminal.paint("!", .red)) \(error.description)\n" }
+        if let suspend = report.suspend {
+            out += "preloads: \(terminal.paint("held for a host suspend", .yellow)) since \(suspend.since) "
+                + "(\(Int(suspend.seconds)) s awake; dispo sleep post resumes the refill)\n"
+        }
         if let last = report.history.last {
             out += "last reconcile: \(last.at), \(last.actions) action(s), \(last.errors) error(s) in \(last.seconds)s\n"
         }

@@ -26,6 +26,11 @@ final class Activity: Sendable {
         switch event {
         case .planned:
             break
+        case .suspensionIgnored(let reason):
+            logger.warning("\(reason)")
+            var event = ControllerEvent(.suspendIgnored)
+            event.detail = reason
+            events.append(event)
         case .started(let action, _) where action.op == .relabel:
             break
         case .finished(let action, let name, _, _) where action.op == .relabel:

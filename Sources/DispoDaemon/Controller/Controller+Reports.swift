@@ -16,17 +16,19 @@ extension Controller {
         return await Self.build(
             desired: desired ?? .init(), configErrors: configErrors, revisions: revisions,
             snapshot: snapshot, backend: host.backend, location: host.location, history: history,
-            commit: configCommit, sourceStatus: sourceStatus)
+            commit: configCommit, sourceStatus: sourceStatus,
+            suspend: StatusReport.SuspendPart(snapshot.metadata, clock: clock))
     }
 
     @concurrent
     private nonisolated static func build(
         desired: DesiredState, configErrors: [Diagnostic], revisions: Revisions, snapshot: HostSnapshot, backend: String,
-        location: String, history: [StatusReport.HistoryEntry], commit: String?, sourceStatus: SourceStatus?
+        location: String, history: [StatusReport.HistoryEntry], commit: String?, sourceStatus: SourceStatus?,
+        suspend: StatusReport.SuspendPart?
     ) async -> StatusReport {
         StatusReport.make(
             desired: desired, configErrors: configErrors, revisions: revisions, snapshot: snapshot, backend: backend,
-            location: location, history: history, commit: commit, source: sourceStatus)
+            location: location, history: history, commit: commit, source: sourceStatus, suspend: suspend)
     }
 
     /// A fresh plan (what `diff` would show against the running controller's config).

@@ -42,6 +42,8 @@ public enum Trigger: Sendable, Equatable {
     case timer
     /// A request took a disposable (the refill follows its delay).
     case request
+    /// A host suspend began or ended (`dispo sleep pre`/`post`).
+    case suspend
     /// systemd's watchdog period ended: ping it when the loop comes round (no pass of its own).
     case watchdog
 }

@@ -29,6 +29,13 @@ package struct ControllerEvent: Sendable, Codable, Equatable {
         case configValidAgain = "config-valid-again"
         /// A stretch of reconcile work ended (`actions`, `errors`, `seconds`).
         case reconciled
+        /// Preloads were removed for a host suspend, refill held (`actions`: preloads removed, `seconds`, and
+        /// `detail` naming those left when the time ran out).
+        case hostSuspended = "host-suspended"
+        /// The refill resumed after a host suspend (`seconds`: awake seconds it was held, when known).
+        case hostResumed = "host-resumed"
+        /// A host suspend record that no longer counts was removed; preloads refill (`detail`: why).
+        case suspendIgnored = "suspend-ignored"
     }
 
     package var seq: Int = 0

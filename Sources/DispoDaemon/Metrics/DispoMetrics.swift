@@ -8,7 +8,7 @@ import Synchronization
 /// Nothing is bootstrapped globally (`MetricsSystem` is left alone), so every controller — and every test —
 /// has its own registry. Names follow DESIGN.md: `dispo_preload_ready{template}`, `dispo_preload_target{template}`,
 /// `dispo_request_seconds{source}`, `dispo_reconcile_seconds`, `dispo_actions_total{action,result}`,
-/// `dispo_config_errors`.
+/// `dispo_config_errors`; and `dispo_host_suspended` (1 while preloads are held for a host suspend).
 package final class DispoMetrics: Sendable {
     /// Bucket bounds of `dispo_request_seconds`: 1 ms (a preload hand-out) to 60 s (a slow cold start).
     package static let requestBuckets: [Double] = [
@@ -30,6 +30,8 @@ package final class DispoMetrics: Sendable {
         var requests: [String: CoreMetrics.Recorder]
         var reconcile: CoreMetrics.Recorder
         var configErrors: CoreMetrics.Gauge
+        /// `dispo_host_suspended`: 1 while preloads are held for a host suspend, else 0.
+        var suspended: CoreMetrics.Gauge
         /// `dispo_config_commit_info{commit}` (1 for the commit in force) and the commit it names.
         var commitInfo: (commit: String, gauge: CoreMetrics.Gauge)?
         /// `dispo_source_info{source,applied,fetched}` (1) and the labels it has.
@@ -59,7 +61,8 @@ package final class DispoMetrics: Sendable {
                 reconcile: CoreMetrics.Recorder(
                     label: "dispo_reconcile_seconds", dimensions: [], aggregate: true,
                     factory: factory),
-                configErrors: CoreMetrics.Gauge(label: "dispo_config_errors", dimensions: [], factory: factory)))
+                configErrors: CoreMetrics.Gauge(label: "dispo_config_errors", dimensions: [], factory: factory),
+                suspended: CoreMetrics.Gauge(label: "dispo_host_suspended", dimensions: [], factory: factory)))
     }
 
     /// Sets the preload gauges and the config error count from a status report, and records the reconcile
@@ -86,6 +89,7 @@ package final class DispoMetrics: Sendable {
                 state.target[template.name]?.record(template.preload.max)
             }
             state.configErrors.record(report.config.errors.count)
+            state.suspended.record(report.suspend == nil ? 0 : 1)
             Self.updateSource(report.config, state: &state, factory: factory)
             let fresh = Self.unseen(report.history, after: state.lastHistory)
             for entry in fresh { state.reconcile.record(entry.seconds) }

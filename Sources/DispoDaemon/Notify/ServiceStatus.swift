@@ -47,6 +47,7 @@ public enum ServiceStatus {
             parts.append("config: \(configErrors) error\(configErrors == 1 ? "" : "s") (\(kept))")
         }
         let waits = plan?.waits ?? []
+        if waits.contains(where: { $0.kind == .suspended }) { parts.append("preloads held for a host suspend") }
         let failing = waits.filter { if case .backoff = $0.kind { return true } else { return false } }.count
         if failing > 0 { parts.append("\(failing) failing (backing off)") }
         let blocked = waits.filter(\.isError).count

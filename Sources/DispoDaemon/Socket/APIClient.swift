@@ -107,6 +107,30 @@ public enum APIClient {
         guard reply.status == 200 else { throw refusal(reply) }
     }
 
+    /// `POST /v1/host/suspend`: removes the preloads and holds the refill; answers once they are gone or after
+    /// `timeout` seconds. Throws as ``request(target:source:socket:)`` does.
+    public static func suspendHost(timeout: Double, socket path: String) async throws -> SuspendReport {
+        let body = try JSONEncoder().encode(SuspendBody(timeout: timeout))
+        let reply = try await send("POST", "/v1/host/suspend", body: body, socket: path)
+        return try decoded(SuspendReport.self, reply, what: "a host suspend report")
+    }
+
+    /// `POST /v1/host/resume`: ends the hold; the queues refill.
+    public static func resumeHost(socket path: String) async throws -> ResumeReport {
+        let reply = try await send("POST", "/v1/host/resume", socket: path)
+        return try decoded(ResumeReport.self, reply, what: "a host resume report")
+    }
+
+    /// A 200 reply's body as `type`, else the refusal.
+    private static func decoded<Value: Decodable>(_ type: Value.Type, _ reply: Reply, what: String) throws -> Value {
+        guard reply.status == 200 else { throw refusal(reply) }
+        do {
+            return try JSONDecoder().decode(type, from: reply.body)
+        } catch {
+            throw Refusal(status: reply.status, message: "the daemon's answer is not \(what): \(text(reply.body))")
+        }
+    }
+
     /// The events of the daemon on `path` through the long poll of `GET /v1/events?since=N&wait=S`: every kept
     /// event after `since` (nil: only new ones), then each new one as it happens. Ends when the daemon stops (it
     /// answers 503 or goes away after having answered); throws when it never answers or refuses.

@@ -19,6 +19,8 @@ struct APIRouter: HTTPHandler {
         case ping
         case events
         case metrics
+        case hostSuspend
+        case hostResume
 
         init?(path: String) {
             let prefix = "/v1/disposables/"
@@ -29,6 +31,8 @@ struct APIRouter: HTTPHandler {
             case "/v1/ping": self = .ping
             case "/v1/events": self = .events
             case "/metrics": self = .metrics
+            case "/v1/host/suspend": self = .hostSuspend
+            case "/v1/host/resume": self = .hostResume
             default:
                 guard path.hasPrefix(prefix) else { return nil }
                 let name = String(path.dropFirst(prefix.count))
@@ -39,7 +43,7 @@ struct APIRouter: HTTPHandler {
 
         var method: HTTPMethod {
             switch self {
-            case .disposables: return .POST
+            case .disposables, .hostSuspend, .hostResume: return .POST
             case .disposable: return .DELETE
             case .status, .plan, .ping, .events, .metrics: return .GET
             }
@@ -48,7 +52,7 @@ struct APIRouter: HTTPHandler {
 
     static let routes =
         "POST /v1/disposables, DELETE /v1/disposables/NAME, GET /v1/status, GET /v1/plan, "
-        + "GET /v1/ping, GET /v1/events, GET /metrics"
+        + "GET /v1/ping, GET /v1/events, GET /metrics, POST /v1/host/suspend, POST /v1/host/resume"
 
     func handleRequest(_ request: HTTPRequest) async -> HTTPResponse {
         guard let endpoint = Endpoint(path: request.path) else {
@@ -113,6 +117,15 @@ struct APIRouter: HTTPHandler {
             return HTTPResponse(
                 statusCode: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-cache"],
                 body: HTTPBodySequence(from: EventBody(events: controller.events(since: since))))
+        case .hostSuspend:
+            let body = try await RequestBody.read(request)
+            let report = try await APIFailure.wrap { () throws(RequestError) in
+                try await controller.suspendHost(timeout: SuspendBody.parse(body))
+            }
+            return try JSONResponse.ok(report)
+        case .hostResume:
+            let report = try await APIFailure.wrap { () throws(RequestError) in try await controller.resumeHost() }
+            return try JSONResponse.ok(report)
         case .metrics:
             if let report = try? await controller.status() { controller.metrics.update(from: report) }
             return HTTPResponse(

@@ -41,6 +41,8 @@ public enum ReconcileEvent: Sendable {
     case shrunk(Action, name: String, ShrinkRecord)
     case finished(Action, name: String, seconds: Double, note: String?)
     case failed(Action, name: String?, seconds: Double, error: HostError)
+    /// A host suspend record that no longer counts was removed (``HostSuspension``): why.
+    case suspensionIgnored(reason: String)
 }
 
 /// The end of `converge`.

@@ -23,6 +23,7 @@ extension Reconciler {
         for job in jobs {
             begin(job)
             runningWaves[job.name] = job.action.wave
+            launchedActions[job.name] = job.action
             launched[job.name] = Task {
                 let result = await Self.execute(job, runner: runner, clock: clock)
                 self.finishLaunched(result)
@@ -36,6 +37,7 @@ extension Reconciler {
         record(result)
         launched[result.job.name] = nil
         runningWaves[result.job.name] = nil
+        launchedActions[result.job.name] = nil
     }
 
     /// Waits for the jobs in flight (awaiting each, no polling), at most `seconds`; returns how many were still

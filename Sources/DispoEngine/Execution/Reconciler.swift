@@ -18,6 +18,8 @@ package actor Reconciler {
     /// Background jobs started by ``launch(_:onJobDone:)``, by domain name, with their waves.
     var launched: [String: Task<Void, Never>] = [:]
     var runningWaves: [String: Int] = [:]
+    /// The action of each launched job (a host suspend cancels the preload creations among them).
+    var launchedActions: [String: Action] = [:]
 
     package init(
         host: any Host, clock: any HostClock, random: any RandomSource = SystemRandomSource(),
@@ -79,7 +81,20 @@ package actor Reconciler {
         coordinator.observe(snapshot)
         onEvent(.planned(plan))
         await forgetExpiredReleases(snapshot)
+        await forgetIgnoredSuspension(snapshot)
         return (snapshot, input, plan)
+    }
+
+    /// A host suspend record that no longer counts (another boot, too old, unreadable) leaves the host metadata,
+    /// with a warning; preloads refill.
+    private func forgetIgnoredSuspension(_ snapshot: HostSnapshot) async {
+        guard case .ignored(let reason) = HostSuspension.judge(snapshot.metadata, clock: clock) else { return }
+        // Read again first: a `dispo sleep pre` of another process since the snapshot must not be lost.
+        let seen = snapshot.metadata[HostMetadataKey.suspend]
+        guard let current = try? await host.snapshot(), current.metadata[HostMetadataKey.suspend] == seen else { return }
+        let remove: [String: String?] = [HostMetadataKey.suspend: nil]
+        guard (try? await host.updateHostMetadata(remove)) != nil else { return }
+        onEvent(.suspensionIgnored(reason: reason))
     }
 
     /// The plan's adoptions as actions, so that they run as jobs (events, metrics, history) like any other.
@@ -130,7 +145,7 @@ package actor Reconciler {
         }
         return PlanInput(desired: desired, revisions: revisions, snapshot: snapshot, now: now, lastUse: uses,
             inFlight: coordinator.busy, creatingPreloads: coordinator.creating, backoffUntil: backoff.blocked(now: now),
-            options: options.plan)
+            suspension: HostSuspension.judge(snapshot.metadata, clock: clock).inForce, options: options.plan)
     }
 
     /// Caps each template's creations at its slow-start window (1, 2, 4, ...), counting those being made now.

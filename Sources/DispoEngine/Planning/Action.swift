@@ -27,6 +27,8 @@ public struct Action: Sendable, Hashable, CustomStringConvertible {
         case specChanged = "spec-changed"
         /// It runs already: someone uses it.
         case used
+        /// Preloads are held for a host suspend (`dispo sleep pre`): paused domains break across it.
+        case suspend
     }
 
     public var op: Op
@@ -79,6 +81,8 @@ public struct Wait: Sendable, Hashable, CustomStringConvertible {
         case conflict
         /// The config is empty and `--allow-empty` was not given.
         case emptyConfig
+        /// Preloads are held for a host suspend until `dispo sleep post`.
+        case suspended
     }
 
     /// The figures behind a ``Kind/memory(count:)`` wait: floor(max(0, free - threshold) / each) preloads fit.

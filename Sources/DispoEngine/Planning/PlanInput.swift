@@ -19,12 +19,15 @@ public struct PlanInput: Sendable {
     public var creatingPreloads: [String: Int]
     /// Keys (``BackoffKey``) that failed recently, with when they may be tried again.
     public var backoffUntil: [String: Double]
+    /// A host suspend in force (already judged by ``HostSuspension/judge(_:clock:)``): every preload is removed
+    /// and none is made.
+    public var suspension: HostSuspension?
     public var options: PlanOptions
 
     public init(
         desired: DesiredState, revisions: Revisions, snapshot: HostSnapshot, now: Double, lastUse: [String: Double] = [:],
         inFlight: Set<String> = [], creatingPreloads: [String: Int] = [:], backoffUntil: [String: Double] = [:],
-        options: PlanOptions = .init()
+        suspension: HostSuspension? = nil, options: PlanOptions = .init()
     ) {
         self.desired = desired
         self.revisions = revisions
@@ -34,6 +37,7 @@ public struct PlanInput: Sendable {
         self.inFlight = inFlight
         self.creatingPreloads = creatingPreloads
         self.backoffUntil = backoffUntil
+        self.suspension = suspension
         self.options = options
     }
 }

@@ -35,6 +35,8 @@ struct PlanBuilder {
     }
 
     mutating func build() {
+        // A host suspend removes preloads even under the empty-config guard: they are made again afterwards.
+        if let suspension = input.suspension { planHeldPreloads(suspension) }
         if input.desired.count == 0, !input.options.allowEmpty {
             let owned = input.snapshot.domains.filter(\.isOwned).count
             if owned > 0 {
@@ -47,7 +49,7 @@ struct PlanBuilder {
         }
         planUnnamed()
         planNamed()
-        planPreloads()
+        if input.suspension == nil { planPreloads() }
     }
 
     /// Orders actions by wave, then op; within those, the order the rules ran in (which follows sorted names).

@@ -16,6 +16,29 @@ extension PlanBuilder {
         }
     }
 
+    /// A host suspend holds every queue at 0 (Qubes' `internal.SuspendPre`): each preload not in flight is removed
+    /// (`suspend`) whatever its stage, none is made; one unpaused or used is someone's and is relabelled, as usual.
+    mutating func planHeldPreloads(_ suspension: HostSuspension) {
+        let desired = input.desired
+        let templates = Set(observed.preloads.keys).union(desired.disposableTemplates.keys).sorted()
+        for template in templates {
+            for domain in observed.preloads[template] ?? [] where !input.inFlight.contains(domain.name) {
+                if domain.isDown {
+                    destroy(domain, role: .preload, reason: .cleanup, downDetail(domain))
+                } else if domain.stage == .used || (domain.stage == .paused && domain.power == .running) {
+                    plan.adoptions.append(domain.name)
+                } else {
+                    destroy(domain, role: .preload, reason: .suspend, "held for a host suspend; remove it")
+                }
+            }
+            guard desired.disposableTemplates[template] != nil,
+                desired.effectivePreloadMax(forDisposableTemplate: template) > 0
+            else { continue }
+            plan.waits.append(Wait(subject: template, kind: .suspended,
+                detail: "preloads held for a host suspend (dispo sleep post resumes the refill)"))
+        }
+    }
+
     private mutating func planQueue(of template: String) {
         let domains = (observed.preloads[template] ?? []).filter { !input.inFlight.contains($0.name) }
         guard let dvm = input.desired.disposableTemplates[template], let spec = input.desired.spec(forDisposableTemplate: template)

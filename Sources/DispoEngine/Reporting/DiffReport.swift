@@ -94,6 +94,7 @@ package struct DiffReport: Sendable, Encodable {
         case .netvm: return "netvm"
         case .conflict: return "conflict"
         case .emptyConfig: return "empty-config"
+        case .suspended: return "suspend"
         }
     }
 }

@@ -144,7 +144,27 @@ public struct StatusReport: Sendable, Codable {
         }
     }
 
+    /// Preloads held for a host suspend (`dispo sleep pre`), while the record is in force (``HostSuspension``).
+    public struct SuspendPart: Sendable, Codable, Equatable {
+        /// RFC 3339, UTC: when `dispo sleep pre` recorded it.
+        public var since: String
+        /// Awake seconds since then (time spent suspended does not count).
+        public var seconds: Double
+        /// Awake seconds after which it is ignored without a `dispo sleep post`.
+        public var limit: Double
+
+        /// The part for the record in force in `metadata`, judged on `clock`; nil when none is.
+        public init?(_ metadata: [String: String], clock: any HostClock) {
+            guard let suspension = HostSuspension.judge(metadata, clock: clock).inForce else { return nil }
+            since = suspension.sinceText
+            seconds = (suspension.age(on: clock) * 10).rounded() / 10
+            limit = HostSuspension.limit
+        }
+    }
+
     public var source: SourcePart?
+    /// Present while preloads are held for a host suspend.
+    public var suspend: SuspendPart?
     public var host: HostPart
     public var config: ConfigPart
     public var history: [HistoryEntry]
@@ -157,7 +177,8 @@ extension StatusReport {
     /// Builds the report from the desired state (possibly partial when the config has errors) and a snapshot.
     public static func make(
         desired: DesiredState, configErrors: [Diagnostic], revisions: Revisions, snapshot: HostSnapshot, backend: String,
-        location: String, history: [HistoryEntry] = [], commit: String? = nil, source: SourceStatus? = nil
+        location: String, history: [HistoryEntry] = [], commit: String? = nil, source: SourceStatus? = nil,
+        suspend: SuspendPart? = nil
     ) -> StatusReport {
         let observed = ObservedDomains(snapshot)
         let templates = desired.disposableTemplates.keys.sorted().map { name -> TemplatePart in
@@ -186,7 +207,7 @@ extension StatusReport {
             DisposablePart(name: $0.name, template: $0.template, role: Role.unnamed.rawValue, state: stateWord($0.domain))
         }
         return StatusReport(
-            source: nil, host: HostPart(backend: backend, location: location, freeMemoryMib: snapshot.freeMemory.mebibytes,
+            source: nil, suspend: suspend, host: HostPart(backend: backend, location: location, freeMemoryMib: snapshot.freeMemory.mebibytes,
                 totalMemoryMib: snapshot.totalMemory.mebibytes),
             config: ConfigPart(ok: configErrors.isEmpty, errors: configErrors, revision: Digest.config(desired),
                 observed: snapshot.metadata[HostMetadataKey.observedConfig], commit: commit, source: source),
