@@ -174,7 +174,7 @@ public actor QubesController {
             }
             observedDigest = configDigest
         }
-        if !outcome.failures.isEmpty || (!plan.runnable.isEmpty && outcome.failures.isEmpty) {
+        if !outcome.failures.isEmpty || !plan.runnable.isEmpty {
             retry()
         } else {
             failuresInRow = 0
