@@ -29,7 +29,8 @@ struct APIRouterFakeTests {
         func request(target: String?, source: String?) async throws(RequestError) -> Handout {
             calls.withLock { $0.requests.append((target, source)) }
             if target == "missing" { throw RequestError(.notFound, "no disposable template named missing") }
-            return Handout(name: "disp42", domid: 7, uuid: "u-1", template: target ?? "default-dvm", preloaded: true,
+            return Handout(
+                name: "disp42", domid: 7, uuid: "u-1", template: target ?? "default-dvm", preloaded: true,
                 seconds: 0.05)
         }
 
@@ -43,7 +44,9 @@ struct APIRouterFakeTests {
             var source: StatusReport.SourcePart?
         }
 
-        func statusDocument(servedBy source: StatusReport.SourcePart) async throws(RequestError) -> any Encodable & Sendable {
+        func statusDocument(
+            servedBy source: StatusReport.SourcePart
+        ) async throws(RequestError) -> any Encodable & Sendable {
             Status(source: source)
         }
 
@@ -89,7 +92,8 @@ struct APIRouterFakeTests {
 
     @Test func postHandsOutThroughTheProtocolWithTheXenJSON() async throws {
         let served = try await Served()
-        let (status, body) = try await served.call("POST", "/v1/disposables", #"{"target": "work-dvm", "source": "vault"}"#)
+        let (status, body) = try await served.call(
+            "POST", "/v1/disposables", #"{"target": "work-dvm", "source": "vault"}"#)
         #expect(status == 201)
         #expect(Set(body.keys) == ["name", "domid", "uuid", "template", "preloaded", "seconds"])
         #expect(body["name"] as? String == "disp42")
@@ -139,7 +143,8 @@ struct APIRouterFakeTests {
         served.fake.metrics.recordAction("set", ok: true)
         let reply = try await APIClient.send("GET", "/metrics", socket: served.socket)
         #expect(reply.status == 200)
-        #expect(String(decoding: reply.body, as: UTF8.self).contains(#"dispo_actions_total{action="set",result="ok"} 1"#))
+        #expect(
+            String(decoding: reply.body, as: UTF8.self).contains(#"dispo_actions_total{action="set",result="ok"} 1"#))
         #expect(served.fake.calls.withLock { $0.metricsRefreshed } == 1)
     }
 

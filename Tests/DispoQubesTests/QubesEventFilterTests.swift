@@ -5,7 +5,8 @@ import Testing
 struct QubesEventFilterTests {
     static let filter: QubesEventFilter = {
         // examples/qubes declares default-dvm, dvm-sys, sys-net, ...; `old-dvm` is only in dispo's index
-        (try? QubesEventFilter(desired: loadExample(), index: ["old-dvm"])) ?? QubesEventFilter(watched: [], properties: [])
+        (try? QubesEventFilter(desired: loadExample(), index: ["old-dvm"]))
+            ?? QubesEventFilter(watched: [], properties: [])
     }()
 
     static let cases: [(String, String, [String: String], Bool)] = [

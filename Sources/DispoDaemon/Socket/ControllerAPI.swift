@@ -25,7 +25,9 @@ package protocol ControllerAPI: Sendable {
 }
 
 extension Controller: ControllerAPI {
-    package func statusDocument(servedBy source: StatusReport.SourcePart) async throws(RequestError)
+    package func statusDocument(
+        servedBy source: StatusReport.SourcePart
+    ) async throws(RequestError)
         -> any Encodable & Sendable
     {
         do {

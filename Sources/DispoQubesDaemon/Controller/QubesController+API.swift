@@ -23,10 +23,12 @@ extension QubesController: ControllerAPI {
             throw RequestError(request: error)
         }
         metrics.recordRequest(handout)
-        logger.info("handed out", metadata: [
-            "object": "\(handout.name)", "template": "\(handout.template)",
-            "preloaded": .stringConvertible(handout.preloaded), "seconds": .stringConvertible(handout.seconds),
-        ])
+        logger.info(
+            "handed out",
+            metadata: [
+                "object": "\(handout.name)", "template": "\(handout.template)",
+                "preloaded": .stringConvertible(handout.preloaded), "seconds": .stringConvertible(handout.seconds),
+            ])
         var event = ControllerEvent(.handedOut, object: handout.name, template: handout.template)
         event.preloaded = handout.preloaded
         event.seconds = (handout.seconds * 1000).rounded() / 1000
@@ -51,7 +53,9 @@ extension QubesController: ControllerAPI {
     }
 
     /// qubesd read now, judged by the config in force, with the controller's history and config errors.
-    package func statusDocument(servedBy source: StatusReport.SourcePart) async throws(RequestError)
+    package func statusDocument(
+        servedBy source: StatusReport.SourcePart
+    ) async throws(RequestError)
         -> any Encodable & Sendable
     {
         let report = try await status()
@@ -66,7 +70,8 @@ extension QubesController: ControllerAPI {
         let desired = self.desired ?? DesiredState()
         var report: QubesStatus
         do {
-            report = try await QubesStatus.read(client: client, desired: desired, configErrors: errors, location: location)
+            report = try await QubesStatus.read(
+                client: client, desired: desired, configErrors: errors, location: location)
         } catch {
             throw RequestError(read: error)
         }
@@ -94,14 +99,17 @@ extension QubesController: ControllerAPI {
     package func refreshMetrics() async {
         guard let report = try? await status() else { return }
         metrics.updateQueues(
-            report.templates.map { ($0.name, $0.preload.ready, $0.preload.max) }, configErrors: report.config.errors.count)
+            report.templates.map { ($0.name, $0.preload.ready, $0.preload.max) },
+            configErrors: report.config.errors.count)
     }
 
     package nonisolated func events(since: Int?) -> AsyncStream<ControllerEvent> {
         log.subscribe(since: since)
     }
 
-    package nonisolated func events(after since: Int, waiting timeout: Duration) async
+    package nonisolated func events(
+        after since: Int, waiting timeout: Duration
+    ) async
         -> (events: [ControllerEvent], last: Int)
     {
         let events = await log.events(after: since, waiting: timeout)

@@ -69,11 +69,17 @@ public actor QubesController {
     public nonisolated func trigger(_ trigger: Trigger) {
         switch trigger {
         case .configChanged:
-            flags.withLock { $0.reload = true; $0.pass = true }
+            flags.withLock {
+                $0.reload = true
+                $0.pass = true
+            }
         case .rescan:
             notifier.send(.reloading(monotonicMicroseconds: ServiceNotifier.monotonicMicroseconds()))
             logger.notice("rescan requested")
-            flags.withLock { $0.reload = true; $0.pass = true }
+            flags.withLock {
+                $0.reload = true
+                $0.pass = true
+            }
         case .watchdog:
             return
         default:
@@ -138,7 +144,8 @@ public actor QubesController {
         }
         if desired.count == 0, !options.allowEmpty {
             if !warnedEmpty {
-                logger.warning("the config is empty; removing nothing (dispo watch --allow-empty removes what dispo made)")
+                logger.warning(
+                    "the config is empty; removing nothing (dispo watch --allow-empty removes what dispo made)")
                 warnedEmpty = true
             }
             announce(status: nil, failing: 0, blocked: 1)
@@ -205,10 +212,12 @@ public actor QubesController {
         history.append(entry)
         if history.count > 50 { history.removeFirst(history.count - 50) }
         metrics.recordReconcile(seconds: seconds)
-        logger.info("reconciled", metadata: [
-            "actions": .stringConvertible(actions), "errors": .stringConvertible(errors),
-            "seconds": .stringConvertible(entry.seconds),
-        ])
+        logger.info(
+            "reconciled",
+            metadata: [
+                "actions": .stringConvertible(actions), "errors": .stringConvertible(errors),
+                "seconds": .stringConvertible(entry.seconds),
+            ])
         var event = ControllerEvent(.reconciled)
         event.actions = actions
         event.errors = errors
@@ -258,9 +267,11 @@ public actor QubesController {
                 log.append(ControllerEvent(.configValidAgain))
             }
             if load.digest != configDigest {
-                logger.info("config loaded", metadata: [
-                    "objects": .stringConvertible(load.state.count), "revision": "\(load.digest)",
-                ])
+                logger.info(
+                    "config loaded",
+                    metadata: [
+                        "objects": .stringConvertible(load.state.count), "revision": "\(load.digest)",
+                    ])
                 var event = ConfigChanges(from: desired, to: load.state).event
                 event.revision = load.digest
                 event.objects = load.state.count
