@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "DispoXen", targets: ["DispoXen"]),
         .library(name: "DispoGit", targets: ["DispoGit"]),
         .library(name: "DispoQubes", targets: ["DispoQubes"]),
+        .library(name: "DispoQubesDaemon", targets: ["DispoQubesDaemon"]),
         // Test clocks and helpers, for the benchmarks package (never linked into dispo).
         .library(name: "DispoTestKit", targets: ["DispoTestKit"]),
     ],
@@ -68,6 +69,17 @@ let package = Package(
         .target(name: "DispoXen", dependencies: ["CXenLight", "DispoHost", "DispoConfig"]),
         // The Qubes OS backend (`--host qubes`): qubesd's Admin API client and the Qubes reconcile path.
         .target(name: "DispoQubes", dependencies: ["DispoConfig", "DispoEngine"]),
+        // The Qubes controller (`dispo watch --host qubes`): the Qubes reconcile path in a loop, woken by config cues,
+        // qubesd's events and a resync, behind the daemon's socket API.
+        .target(
+            name: "DispoQubesDaemon",
+            dependencies: [
+                "DispoConfig", "DispoEngine", "DispoDaemon", "DispoQubes",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The git source: a repository mirrored with Debian's git, verified commits read from its object database.
         .target(
             name: "DispoGit",
@@ -91,6 +103,7 @@ let package = Package(
                 "DispoWatch",
                 "DispoXen",
                 "DispoQubes",
+                "DispoQubesDaemon",
                 "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,7 +145,11 @@ let package = Package(
         // The Admin API client and the Qubes planner on recorded transcripts, and (with DISPO_QUBESD_TESTS=1, as
         // `make test-qubes` runs them) the scenarios against the real qubesd of Tests/qubesd.
         .testTarget(
-            name: "DispoQubesTests", dependencies: ["DispoQubes", "DispoConfig", "DispoEngine", "DispoTestKit"],
+            name: "DispoQubesTests",
+            dependencies: [
+                "DispoQubes", "DispoQubesDaemon", "DispoDaemon", "DispoConfig", "DispoEngine", "DispoTestKit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DispoWatchTests", dependencies: ["DispoWatch", "DispoTestKit"]),
         .testTarget(name: "DispoSimTests", dependencies: ["DispoSim", "DispoTestKit"]),

@@ -8,7 +8,7 @@ import Testing
 struct RequestStatusTests {
     static let statuses: [(RequestError.Code, Int)] = [
         (.badRequest, 400), (.notFound, 404), (.notReleasable, 409), (.alreadyReleased, 410),
-        (.shuttingDown, 503), (.unavailable, 503), (.hostFailed, 500),
+        (.shuttingDown, 503), (.unavailable, 503), (.hostFailed, 500), (.notSupported, 501),
     ]
 
     @Test(arguments: statuses)

@@ -1,3 +1,4 @@
+import DispoDaemon
 import DispoEngine
 import DispoQubes
 import DispoTestKit
@@ -193,6 +194,116 @@ struct QubesScenarioTests {
         }
         #expect(seen?.subject == "debian-12-xfce")
         #expect(seen?.arguments["value"] == "42", "\(String(describing: seen))")
+    }
+
+    /// `dispo watch --host qubes` on the real qubesd: it applies the config on start, serves the socket API
+    /// (`POST /v1/disposables` is qubesd's CreateDisposable, in the Xen JSON), applies a config edit, sets back a
+    /// change made behind its back (from qubesd's events: the resync is far off), routes `dispo request`/`release`/
+    /// `status` through itself, and exits 0 on SIGTERM, removing its socket.
+    @Test func theControllerServesTheSocketAndKeepsQubesdInLine() async throws {
+        let qubesd = try Qubesd()
+        let config = try exampleConfig()
+        let socket = qubesd.sandbox.path + "/dispo.sock"
+        let watch = try RunningBinary(
+            ["watch", "-c", config.path, "--host", qubesd.host, "--socket", socket, "--resync", "10m",
+             "--debounce", "100ms"],
+            logPath: qubesd.sandbox.path + "/watch.log")
+        func api(_ method: String, _ path: String, _ body: String = "") async throws -> (Int, [String: Any]) {
+            let reply = try await APIClient.send(method, path, body: Data(body.utf8), socket: socket)
+            return (reply.status, (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any] ?? [:])
+        }
+        func status() async throws -> QubesStatus? {
+            let reply = try await APIClient.send("GET", "/v1/status", socket: socket)
+            return try? JSONDecoder().decode(QubesStatus.self, from: reply.body)
+        }
+
+        // applied on start: qubesd in line with the config, and the controller says so
+        let inLine = try await eventually(seconds: 90) {
+            guard APIClient.isServing(socket), let report = try await status() else { return false }
+            return report.config.observed == report.config.revision && report.named.allSatisfy(\.upToDate)
+                && report.named.map(\.state) == ["running", "running", "running"]
+        }
+        #expect(inLine, "\(watch.log)")
+        #expect(try await qubesd.property("default-dvm", "template_for_dispvms") == "True")
+        #expect(try await qubesd.property("dom0", "default_dispvm") == "default-dvm")
+        let served = try await status()
+        #expect(served?.source?.kind == "controller")
+        #expect(served?.source?.socket == socket)
+        #expect((served?.history?.count ?? 0) >= 1)
+        let (planStatus, plan) = try await api("GET", "/v1/plan")
+        #expect(planStatus == 200)
+        #expect(plan["in_sync"] as? Bool == true, "\(plan)")
+
+        // POST: qubesd hands out the oldest of its preloads of default-dvm
+        let filled = try await eventually(seconds: 60) {
+            try await status()?.templates.first { $0.name == "default-dvm" }?.preload.ready == 2
+        }
+        #expect(filled)
+        let queue = try await status()?.templates.first { $0.name == "default-dvm" }?.preload.queue ?? []
+        let (created, handout) = try await api("POST", "/v1/disposables", #"{"target": "default-dvm"}"#)
+        #expect(created == 201, "\(handout)")
+        #expect(Set(handout.keys) == ["name", "domid", "uuid", "template", "preloaded", "seconds"], "\(handout)")
+        let name = handout["name"] as? String ?? ""
+        #expect(name == queue.first, "the oldest preload: \(queue)")
+        #expect(handout["template"] as? String == "default-dvm")
+        #expect(handout["preloaded"] as? Bool == true)
+        #expect((handout["seconds"] as? Double ?? -1) >= 0)
+        // qubesd's own listing: a running DispVM of default-dvm, with that xid and uuid
+        let listed = try await qubesd.call("admin.vm.List", name)
+        #expect(listed.contains("\(name) class=DispVM state=Running"), "\(listed)")
+        #expect(listed.contains("uuid=\(handout["uuid"] as? String ?? "?")"), "\(listed)")
+        #expect(try await qubesd.property(name, "template") == "default-dvm")
+        #expect(try await qubesd.property(name, "xid") == "\(handout["domid"] as? Int ?? -1)")
+
+        // the CLI goes through the controller: a cold one (no preload for whonix), then its release
+        let request = try qubesd.dispo(["request", "@dispvm:@tag:anon-vm", "-c", config.path, "--json"])
+        #expect(request.status == 0, "\(request.stderr)")
+        #expect(request.stderr.contains("using the controller"), "\(request.stderr)")
+        let cold = try JSONDecoder().decode(HandoutJSON.self, from: Data(request.stdout.utf8))
+        #expect(!cold.preloaded)
+        #expect(cold.template == "whonix-workstation-17-dvm")
+        let release = try qubesd.dispo(["release", cold.name])
+        #expect(release.status == 0, "\(release.stderr)")
+        #expect(release.stderr.contains("using the controller"), "\(release.stderr)")
+        #expect(try await eventually(seconds: 20) { try await !qubesd.names().contains(cold.name) })
+        let (refused, refusal) = try await api("DELETE", "/v1/disposables/sys-usb")
+        #expect(refused == 409, "\(refusal)")
+        #expect(try await qubesd.call("admin.vm.List", "sys-usb").contains("state=Running"))
+        let cliStatus = try qubesd.dispo(["status", "-c", config.path, "--check"])
+        #expect(cliStatus.status == 0, "\(cliStatus.stdout)\(cliStatus.stderr)")
+        #expect(cliStatus.stdout.contains("through the controller"), "\(cliStatus.stdout)")
+        // one writer: apply is refused while the controller keeps qubesd
+        let apply = try qubesd.dispo(["apply", "-c", config.path])
+        #expect(apply.status == 1)
+        #expect(apply.stderr.contains("would fight it"), "\(apply.stderr)")
+
+        // a config edit is applied by the running controller (inotify)
+        let templates = try String(contentsOfFile: config.path + "/disposable-templates.yaml", encoding: .utf8)
+        try config.write("disposable-templates.yaml",
+            templates.replacingOccurrences(of: "maxmem: 2000MiB", with: "maxmem: 3000MiB"))
+        #expect(try await eventually(seconds: 30) {
+            try await qubesd.property("whonix-workstation-17-dvm", "maxmem") == "3000"
+        }, "\(watch.log)")
+
+        // changed behind its back: set back on qubesd's events, long before the resync
+        _ = try await qubesd.call("admin.vm.property.Set", "dvm-sys", argument: "memory", payload: "777")
+        _ = try await qubesd.call("admin.vm.tag.Remove", "whonix-workstation-17-dvm", argument: "anon-vm")
+        #expect(try await eventually(seconds: 30) {
+            let memory = try await qubesd.property("dvm-sys", "memory")
+            let tags = try await qubesd.call("admin.vm.tag.List", "whonix-workstation-17-dvm")
+            return memory == "300" && tags.contains("anon-vm")
+        }, "\(watch.log)")
+        #expect(watch.log.contains("dvm-sys"), "the correction is logged")
+
+        let metrics = try await APIClient.send("GET", "/metrics", socket: socket)
+        let exposition = String(decoding: metrics.body, as: UTF8.self)
+        #expect(exposition.contains(#"dispo_preload_target{template="default-dvm"} 2"#), "\(exposition)")
+        #expect(exposition.contains("dispo_request_seconds_count{source=\"preload\"} 1"), "\(exposition)")
+
+        watch.signal(SIGTERM)
+        #expect(await watch.wait(seconds: 30) == 0, "\(watch.log)")
+        #expect(!FileManager.default.fileExists(atPath: socket))
+        #expect(watch.log.contains("controller stopped"))
     }
 
     /// With DISPO_QUBES_RECORD=1: records the transcripts the unit tests replay (Fixtures/).

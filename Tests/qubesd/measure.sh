@@ -3,14 +3,21 @@
 #  - Admin API calls and wall time of `dispo apply` of examples/qubes on a qubesd with only the TemplateVMs;
 #  - the same for a `dispo diff` with nothing to do (median of 5);
 #  - a hand-out: `dispo request` (its own `seconds`, and the whole process) vs a direct admin.vm.CreateDisposable
-#    over the socket (Python, one call), each taking a ready preload of default-dvm (median of N, default 5).
+#    over the socket (Python, one call), each taking a ready preload of default-dvm (median of N, default 5);
+#  - the same hand-out through the Qubes controller: `dispo watch --host qubes` serving its socket, a
+#    `POST /v1/disposables` with curl --unix-socket (curl's time_total and the reply's `seconds`) and a
+#    `dispo request` that goes through it (whole process), against a direct CreateDisposable in between.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 samples=${1:-5}
 dispo=${DISPO_BINARY:-.build/debug/dispo}
 work=$(mktemp -d)
 chmod 755 "$work"
-cleanup() { python3 Tests/qubesd/harness.py stop "$work/qubesd"; rm -rf "$work"; }
+watch_pid=
+cleanup() {
+  [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null && wait "$watch_pid" 2>/dev/null
+  python3 Tests/qubesd/harness.py stop "$work/qubesd"; rm -rf "$work"
+}
 trap cleanup EXIT
 sock=$(python3 Tests/qubesd/harness.py start "$work/qubesd")
 mkdir -m 755 "$work/config"
@@ -72,3 +79,51 @@ done
 echo "hand-out of a preload (median of $samples): dispo request $(median "${own[@]}") s in-process" \
   "($(median "${wall[@]}") s for the whole process, $(calls "$work/request.err"));" \
   "direct CreateDisposable $(median "${direct[@]}") s"
+
+# The same hand-outs through the Qubes controller's socket.
+api="$work/dispo.sock"
+"$dispo" watch -c "$work/config" --host "$host" --socket "$api" 2>"$work/watch.log" &
+watch_pid=$!
+for _ in $(seq 1 120); do
+  [ -S "$api" ] && curl -sf --unix-socket "$api" http://localhost/v1/ping >/dev/null && break
+  sleep 0.5
+done
+curl -sf --unix-socket "$api" http://localhost/v1/ping >/dev/null || { echo "the controller never answered"; cat "$work/watch.log"; exit 1; }
+direct_call() {
+  python3 - "$sock" <<'EOF'
+import sys, time
+sys.path.insert(0, "Tests/qubesd")
+import harness
+start = time.monotonic()
+harness.call(sys.argv[1], "admin.vm.CreateDisposable", "default-dvm")
+print(time.monotonic() - start)
+EOF
+}
+post=(); posted=(); cli=(); direct2=()
+for _ in $(seq 1 "$samples"); do
+  ready
+  reply=$(curl -s --unix-socket "$api" -X POST -H 'Content-Type: application/json' -d '{"target": "default-dvm"}' \
+    -w '\n%{http_code} %{time_total}' http://localhost/v1/disposables)
+  code=$(echo "$reply" | tail -1 | cut -d' ' -f1)
+  [ "$code" = 201 ] || { echo "POST answered $code: $reply"; exit 1; }
+  post+=("$(echo "$reply" | tail -1 | cut -d' ' -f2)")
+  posted+=("$(echo "$reply" | sed '$d' | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["preloaded"], r; print(r["seconds"])')")
+  ready
+  start=$(now)
+  "$dispo" request default-dvm --host "$host" --json >"$work/request.json" 2>"$work/request.err"
+  end=$(now)
+  grep -q "using the controller" "$work/request.err" || { echo "dispo request did not use the controller"; cat "$work/request.err"; exit 1; }
+  cli+=("$(echo "$end - $start" | bc)")
+  ready
+  direct2+=("$(direct_call)")
+done
+echo "hand-out of a preload through the controller (median of $samples): POST /v1/disposables" \
+  "$(median "${post[@]}") s (curl time_total; $(median "${posted[@]}") s inside the controller);" \
+  "dispo request via the socket $(median "${cli[@]}") s for the whole process;" \
+  "direct CreateDisposable $(median "${direct2[@]}") s"
+kill -TERM "$watch_pid"
+status=0; wait "$watch_pid" || status=$?
+watch_pid=
+[ "$status" = 0 ] || { echo "dispo watch exited $status"; tail "$work/watch.log"; exit 1; }
+[ ! -e "$api" ] || { echo "dispo watch left its socket behind"; exit 1; }
+echo "  controller: $(grep -o 'controller stopped.*' "$work/watch.log" | tail -1); exit 0 on SIGTERM, socket removed"

@@ -28,16 +28,13 @@ struct Release: AsyncParsableCommand {
     @OptionGroup var socketOptions: SocketOptions
 
     func run() async throws {
-        if socketOptions.socket == nil, case .qubes(let socket) = try hostOptions.choice(announce: false) {
-            try await QubesPath.qubes { () throws(QubesError) in
-                try await QubesRequester(client: AdminClient(socketPath: socket)).release(name)
-            }
-            print("released \(name)")
-            return
-        }
         switch try await DaemonRoute.resolve(host: hostOptions, socket: socketOptions, config: nil) {
         case .daemon(let daemon):
             try await DaemonCall.run(daemon.socket) { try await APIClient.release(name, socket: daemon.socket) }
+        case .direct(.qubes(let socket)):
+            try await QubesPath.qubes { () throws(QubesError) in
+                try await QubesRequester(client: AdminClient(socketPath: socket)).release(name)
+            }
         case .direct(let choice):
             let host = try HostFactory.open(choice)
             try await refusing { () throws(RequestError) in

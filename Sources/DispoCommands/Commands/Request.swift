@@ -45,24 +45,21 @@ struct Request: AsyncParsableCommand {
     @OptionGroup var socketOptions: SocketOptions
 
     func run() async throws {
-        let handout: Handout
-        if socketOptions.socket == nil, case .qubes(let socket) = try hostOptions.choice(announce: false) {
-            let desired = try await LoadedConfig.load(config)
-            handout = try await QubesPath.request(target, source: source, desired: desired, socket: socket)
-        } else {
-            handout = try await direct()
-        }
-        try printed(handout)
+        try printed(try await handOut())
     }
 
-    /// Through the controller when one keeps the host, else on the host itself (Xen, sim).
-    private func direct() async throws -> Handout {
+    /// Through the controller when one keeps the host (Xen, sim or Qubes), else on the host itself: the broker,
+    /// or on Qubes `admin.vm.CreateDisposable`.
+    private func handOut() async throws -> Handout {
         let handout: Handout
         switch try await DaemonRoute.resolve(host: hostOptions, socket: socketOptions, config: config) {
         case .daemon(let daemon):
             handout = try await DaemonCall.run(daemon.socket) {
                 try await APIClient.request(target: target, source: source, socket: daemon.socket)
             }
+        case .direct(.qubes(let socket)):
+            let desired = try await LoadedConfig.load(config)
+            handout = try await QubesPath.request(target, source: source, desired: desired, socket: socket)
         case .direct(let choice):
             let desired = try await LoadedConfig.load(config)
             let host = try HostFactory.open(choice)

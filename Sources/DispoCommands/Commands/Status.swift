@@ -3,6 +3,7 @@ import DispoConfig
 import DispoEngine
 import DispoDaemon
 import DispoHost
+import DispoQubes
 import Foundation
 
 /// `dispo status`: desired vs actual — queues, named disposables, disposables in use.
@@ -41,37 +42,61 @@ struct Status: AsyncParsableCommand {
     var check = false
 
     func run() async throws {
-        if socketOptions.socket == nil, case .qubes(let socket) = try hostOptions.choice(announce: false) {
-            guard !check else { throw failure("--check needs a controller; on Qubes qubesd keeps the queues (no dispo watch)") }
-            let loaded = try await LoadedConfig.loadAllowingErrors(config)
-            try await QubesPath.status(loaded, socket: socket, location: try hostOptions.choice(announce: false).location,
-                json: json)
-            return
-        }
         let report: StatusReport
         switch try await DaemonRoute.resolve(host: hostOptions, socket: socketOptions, config: config, readOnly: true) {
+        case .daemon(let daemon) where daemon.isQubes:
+            let report: QubesStatus = try await fromDaemon(daemon)
+            try QubesPath.show(report, json: json)
+            try checked(Self.problem(report))
+            return
         case .daemon(let daemon):
             report = try await fromDaemon(daemon)
+        case .direct(.qubes(let socket)):
+            let loaded = try await LoadedConfig.loadAllowingErrors(config)
+            let location = try hostOptions.choice(announce: false).location
+            let report = try await QubesPath.status(loaded, socket: socket, location: location)
+            try QubesPath.show(report, json: json)
+            try checked(Self.problem(report))
+            return
         case .direct(let choice):
             report = try await fromHost(choice)
         }
         try show(report)
-        if check, let problem = Self.problem(report) {
-            StandardError.write("dispo: check: \(problem.message)")
-            throw ExitCode(problem.code)
-        }
+        try checked(Self.problem(report))
+    }
+
+    /// With `--check`: the problem found (if any) on stderr and as the exit status.
+    private func checked(_ problem: (code: Int32, message: String)?) throws {
+        guard check, let problem else { return }
+        StandardError.write("dispo: check: \(problem.message)")
+        throw ExitCode(problem.code)
     }
 
     /// The first problem `--check` reports, with its exit status.
     static func problem(_ report: StatusReport) -> (code: Int32, message: String)? {
-        if report.source?.kind != "controller" {
-            return (3, "no controller answers for \(report.host.location)")
+        problem(
+            controller: report.source?.kind == "controller", location: report.host.location, ok: report.config.ok,
+            errors: report.config.errors.count, revision: report.config.revision, observed: report.config.observed)
+    }
+
+    static func problem(_ report: QubesStatus) -> (code: Int32, message: String)? {
+        problem(
+            controller: report.source?.kind == "controller", location: report.host.location, ok: report.config.ok,
+            errors: report.config.errors.count, revision: report.config.revision, observed: report.config.observed)
+    }
+
+    /// The same from any backend's report's parts.
+    static func problem(
+        controller: Bool, location: String, ok: Bool, errors: Int, revision: String, observed: String?
+    ) -> (code: Int32, message: String)? {
+        if !controller {
+            return (3, "no controller answers for \(location)")
         }
-        if !report.config.ok {
-            return (4, "the config has \(plural(report.config.errors.count, "error")); the last good one stays in force")
+        if !ok {
+            return (4, "the config has \(plural(errors, "error")); the last good one stays in force")
         }
-        if report.config.observed != report.config.revision {
-            return (5, "\(report.host.location) is not reconciled with config revision \(report.config.revision) yet")
+        if observed != revision {
+            return (5, "\(location) is not reconciled with config revision \(revision) yet")
         }
         return nil
     }
@@ -89,15 +114,18 @@ struct Status: AsyncParsableCommand {
         return report
     }
 
-    /// The running daemon's view: its config in force, its errors and history, and itself as the `source`.
-    private func fromDaemon(_ daemon: DaemonIdentity) async throws -> StatusReport {
+    /// The running daemon's view: its config in force, its errors and history, and itself as the `source`
+    /// (``StatusReport`` from a Xen or sim controller, ``QubesStatus`` from a Qubes one).
+    private func fromDaemon<Report: Decodable>(_ daemon: DaemonIdentity, as _: Report.Type = Report.self) async throws
+        -> Report
+    {
         let reply: APIClient.Reply
         do {
             reply = try await APIClient.send("GET", "/v1/status", socket: daemon.socket)
         } catch {
             throw failure("the daemon at \(daemon.socket) did not answer: \(error)")
         }
-        guard reply.status == 200, let report = try? JSONDecoder().decode(StatusReport.self, from: reply.body) else {
+        guard reply.status == 200, let report = try? JSONDecoder().decode(Report.self, from: reply.body) else {
             throw failure(
                 "the daemon at \(daemon.socket) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
         }

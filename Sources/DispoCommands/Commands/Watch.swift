@@ -4,6 +4,8 @@ import DispoDaemon
 import DispoEngine
 import DispoGit
 import DispoHost
+import DispoQubes
+import DispoQubesDaemon
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -23,10 +25,17 @@ struct Watch: AsyncParsableCommand {
             The API (status, plan, requests, releases, metrics) is served on a Unix socket, mode 0660;
             dispo status, request and release use it.
 
+            On Qubes OS (--host qubes) it runs the Qubes path of dispo apply in the loop instead,
+            woken also by qubesd's events (a qube of dispo's changed behind its back is set back);
+            qubesd keeps the preload queues, and POST /v1/disposables is admin.vm.CreateDisposable.
+            --parallel and --drain-timeout do not apply there; a running named disposable whose
+            spec changed still waits for dispo apply --restart.
+
             Examples:
               dispo watch -c /etc/dispo
               dispo watch -c examples/qubes --host sim:/tmp/host.json --socket /tmp/dispo.sock
               dispo watch --git /etc/dispo-source.yaml   # follow a git repository (see README)
+              dispo watch -c /etc/dispo --host qubes --socket /run/dispo/dispo.sock
               dispo watch --log-format json 2>>/var/log/dispo.jsonl
             """)
 
@@ -87,7 +96,9 @@ struct Watch: AsyncParsableCommand {
             StandardErrorLogHandler(label: label, format: format, level: level)
         }
         let choice = try hostOptions.choice()
-        let host = try HostFactory.open(choice)
+        // Qubes has no `Host`: qubesd is reached through its Admin API by the Qubes controller.
+        var host: (any Host)?
+        if case .qubes = choice {} else { host = try HostFactory.open(choice) }
         let directory = config.identity
         let socketPath = noSocket ? nil : canonicalPath(socket ?? SocketPath.defaultPath)
         // One controller per host: the lock is taken before anything is touched, and held until the process ends.
@@ -123,23 +134,41 @@ struct Watch: AsyncParsableCommand {
             if let watchdog { metadata["watchdog_seconds"] = .stringConvertible(watchdog.interval) }
             logger.info("notifying the service manager", metadata: metadata)
         }
-        var reconcile = ReconcileOptions.controller
-        reconcile.parallel = parallel
-        reconcile.plan = PlanOptions(restart: false, allowEmpty: allowEmpty)
-        let controller = Controller(
-            host: host,
-            options: ControllerOptions(
-                resync: resyncSeconds, drainTimeout: drainSeconds, reconcile: reconcile,
-                watchdog: notifier.isEnabled ? watchdog : nil),
-            logger: logger, source: source, notifier: notifier)
-        logger.info("watching", metadata: ["config": "\(directory)", "host": "\(host.location)"])
         // Shut down in reverse order: the controller drains first while the API still answers (503 to new requests).
         var services: [any Service] = []
-        if let socketPath {
-            services.append(APIServer(path: socketPath, group: socketGroup, controller: controller, config: directory,
-                logger: logger))
+        if let host {
+            var reconcile = ReconcileOptions.controller
+            reconcile.parallel = parallel
+            reconcile.plan = PlanOptions(restart: false, allowEmpty: allowEmpty)
+            let controller = Controller(
+                host: host,
+                options: ControllerOptions(
+                    resync: resyncSeconds, drainTimeout: drainSeconds, reconcile: reconcile,
+                    watchdog: notifier.isEnabled ? watchdog : nil),
+                logger: logger, source: source, notifier: notifier)
+            logger.info("watching", metadata: ["config": "\(directory)", "host": "\(host.location)"])
+            if let socketPath {
+                services.append(APIServer(path: socketPath, group: socketGroup, controller: controller, config: directory,
+                    logger: logger))
+            }
+            services.append(ControllerService(controller: controller, hostEvents: host.events(), onStop: { Task { await stopSource() } }))
+        } else if case .qubes(let qubesd) = choice {
+            if watchdog != nil, notifier.isEnabled {
+                logger.warning("WatchdogSec= is not supported with --host qubes; the watchdog is not pinged")
+            }
+            let client = AdminClient(socketPath: qubesd)
+            let controller = QubesController(
+                client: client, location: choice.location, source: source,
+                options: QubesControllerOptions(resync: resyncSeconds, allowEmpty: allowEmpty), logger: logger,
+                notifier: notifier)
+            logger.info("watching", metadata: ["config": "\(directory)", "host": "\(choice.location)"])
+            if let socketPath {
+                services.append(APIServer(path: socketPath, group: socketGroup, controller: controller,
+                    host: choice.location, config: directory, logger: logger))
+            }
+            services.append(QubesControllerService(controller: controller, client: client, logger: logger,
+                onStop: { Task { await stopSource() } }))
         }
-        services.append(ControllerService(controller: controller, hostEvents: host.events(), onStop: { Task { await stopSource() } }))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

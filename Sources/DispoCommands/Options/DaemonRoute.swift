@@ -75,3 +75,8 @@ enum DaemonRoute {
         return .daemon(identity)
     }
 }
+
+extension DaemonIdentity {
+    /// A Qubes controller (`dispo watch --host qubes`): its status is a ``QubesStatus``.
+    var isQubes: Bool { host == "qubes" || host.hasPrefix("qubes:") }
+}

@@ -17,8 +17,7 @@ enum HostFactory {
         case .qubes:
             throw failure(
                 "this command has no Qubes path: on Qubes dispo works through qubesd (diff, apply, status, request, "
-                    + "release); "
-                    + "qubesd itself keeps the preload queue, so there is no controller to run")
+                    + "release, watch); the simulated host is not Qubes")
         case .xen:
             guard HostOptions.isXenControlDomain else {
                 throw failure(

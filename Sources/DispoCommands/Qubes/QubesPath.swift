@@ -67,24 +67,28 @@ enum QubesPath {
             + " (qubesd fills the preload queues itself; dispo status shows them)")
     }
 
-    static func status(_ loaded: LoadedConfig.Loaded, socket: String, location: String, json: Bool) async throws {
+    /// Reads qubesd itself (no controller): the report's `source` is `host`.
+    static func status(_ loaded: LoadedConfig.Loaded, socket: String, location: String) async throws -> QubesStatus {
         let client = client(socket)
         defer { reportCalls(client) }
-        let desired = loaded.result.state
-        let reader = QubesReader(client: client)
-        let observed = try await qubes { () throws(QubesError) in try await reader.read(for: desired) }
-        let plan = QubesPlanner.plan(desired, observed)
-        let others = observed.listed.values.filter { $0.klass == "DispVM" && desired.namedDisposables[$0.name] == nil }
-            .map { $0.name }
-        let templates = try await qubes { () throws(QubesError) in try await reader.templates(of: others) }
-        let errors = loaded.result.diagnostics.filter { $0.severity == .error }.map { "\($0.path):\($0.line):\($0.column): \($0.message)" }
-        let report = QubesStatus.make(desired: desired, configErrors: errors, observed: observed, plan: plan,
-            location: location, disposableTemplates: templates)
+        let errors = loaded.result.diagnostics.filter { $0.severity == .error }
+            .map { "\($0.path):\($0.line):\($0.column): \($0.message)" }
+        var report = try await qubes { () throws(QubesError) in
+            try await QubesStatus.read(client: client, desired: loaded.result.state, configErrors: errors, location: location)
+        }
+        report.source = .init(kind: "host")
+        return report
+    }
+
+    /// Prints a Qubes status (read here, or a Qubes controller's `GET /v1/status`).
+    static func show(_ report: QubesStatus, json: Bool) throws {
         if json {
             try JSONOutput.print(report)
             return
         }
-        print("qubesd at \(location) (config \(report.config.ok ? "valid" : "has errors"), revision \(report.config.revision))")
+        let by = report.source?.kind == "controller"
+            ? " through the controller (pid \(report.source?.pid.map(String.init) ?? "?"))" : ""
+        print("qubesd at \(report.host.location)\(by) (config \(report.config.ok ? "valid" : "has errors"), revision \(report.config.revision))")
         for template in report.templates {
             let preload = template.preload
             let queue = preload.queue.isEmpty ? "" : ": \(preload.queue.joined(separator: " "))"
@@ -98,6 +102,9 @@ enum QubesPath {
             print("  \(disposable.name): \(disposable.state) (\(disposable.template), \(disposable.role))")
         }
         for problem in report.problems { print("  problem: \(problem)") }
+        if let last = report.history?.last {
+            print("  last reconcile: \(last.at), \(last.actions) changes, \(last.errors) errors, \(last.seconds) s")
+        }
     }
 
     static func request(
@@ -121,42 +128,5 @@ enum QubesPath {
         guard ProcessInfo.processInfo.environment["DISPO_QUBES_CALLS"] == "1" else { return }
         let calls = client.calls.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         StandardError.write("dispo: \(client.callCount) Admin API calls: \(calls)")
-    }
-}
-
-/// `diff --json` on Qubes.
-struct QubesDiffReport: Encodable {
-    struct Action: Encodable {
-        var op: String
-        var role: String
-        var template: String
-        var name: String?
-        var reason: String
-        var pending: Bool
-        var detail: String
-    }
-
-    var inSync: Bool
-    var actions: [Action]
-    var problems: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case inSync = "in_sync"
-        case actions, problems
-    }
-
-    init(_ plan: QubesPlan, desired: DesiredState) {
-        inSync = plan.isInSync
-        problems = plan.problems.map(\.description)
-        actions = plan.changes.map { change in
-            let template: String
-            switch change.role {
-            case .disposableTemplate: template = desired.disposableTemplates[change.qube]?.template ?? ""
-            case .named: template = desired.namedDisposables[change.qube]?.template ?? ""
-            case .system: template = ""
-            }
-            return Action(op: change.op, role: change.role.rawValue, template: template,
-                name: change.qube, reason: change.reason, pending: change.pending, detail: change.detail)
-        }
     }
 }

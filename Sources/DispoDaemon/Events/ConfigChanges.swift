@@ -1,12 +1,12 @@
-import DispoConfig
+public import DispoConfig
 
 /// What a config load changed, object by object (`Kind/name`): for the `config-loaded` event.
-struct ConfigChanges {
+package struct ConfigChanges: Sendable {
     var added: [String] = []
     var removed: [String] = []
     var changed: [String] = []
 
-    init(from old: DesiredState?, to new: DesiredState) {
+    package init(from old: DesiredState?, to new: DesiredState) {
         let before = Self.objects(old ?? DesiredState())
         let after = Self.objects(new)
         for (key, value) in after {
@@ -22,7 +22,7 @@ struct ConfigChanges {
         changed.sort()
     }
 
-    var event: ControllerEvent {
+    package var event: ControllerEvent {
         var event = ControllerEvent(.configLoaded)
         event.added = added.isEmpty ? nil : added
         event.removed = removed.isEmpty ? nil : removed

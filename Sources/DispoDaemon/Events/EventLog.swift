@@ -4,7 +4,7 @@ import Synchronization
 /// The controller's events: numbered, the newest ``capacity`` kept for late subscribers, and pushed to every
 /// subscriber as they happen. A subscriber that falls ``capacity`` events behind loses the oldest (never blocks
 /// the controller).
-final class EventLog: Sendable {
+package final class EventLog: Sendable {
     static let capacity = 1000
 
     private struct State {
@@ -16,8 +16,10 @@ final class EventLog: Sendable {
 
     private let state = Mutex(State())
 
+    package init() {}
+
     /// Numbers and stamps `event`, keeps it and sends it to every subscriber.
-    func append(_ event: ControllerEvent) {
+    package func append(_ event: ControllerEvent) {
         var event = event
         event.at = ISOTime.format(Date().timeIntervalSince1970)
         state.withLock { state in
@@ -30,7 +32,7 @@ final class EventLog: Sendable {
     }
 
     /// Every kept event after `since` (none when nil), then each new one until the stream is dropped.
-    func subscribe(since: Int?) -> AsyncStream<ControllerEvent> {
+    package func subscribe(since: Int?) -> AsyncStream<ControllerEvent> {
         let (stream, continuation) = AsyncStream.makeStream(
             of: ControllerEvent.self, bufferingPolicy: .bufferingNewest(Self.capacity))
         let id = UUID()
@@ -48,7 +50,7 @@ final class EventLog: Sendable {
 
     /// The kept events after `since`, waiting up to `timeout` for one when there is none yet (a long poll); empty
     /// after the timeout, or at once when the log has finished.
-    func events(after since: Int, waiting timeout: Duration) async -> [ControllerEvent] {
+    package func events(after since: Int, waiting timeout: Duration) async -> [ControllerEvent] {
         let now = kept(after: since)
         guard now.isEmpty, !finished else { return now }
         let stream = subscribe(since: since)
@@ -62,7 +64,7 @@ final class EventLog: Sendable {
     }
 
     /// The number of the newest event (0 before the first).
-    var last: Int { state.withLock { $0.next - 1 } }
+    package var last: Int { state.withLock { $0.next - 1 } }
 
     private func kept(after since: Int) -> [ControllerEvent] {
         state.withLock { state in state.recent.filter { $0.seq > since } }
@@ -71,7 +73,7 @@ final class EventLog: Sendable {
     private var finished: Bool { state.withLock { $0.finished } }
 
     /// Ends every subscriber's stream (the daemon is stopping).
-    func finish() {
+    package func finish() {
         let continuations = state.withLock { state in
             defer {
                 state.subscribers = [:]

@@ -69,13 +69,28 @@ package final class DispoMetrics: Sendable {
     /// history entries not seen before. Templates that left the config lose their series.
     package func update(from report: StatusReport) {
         let factory = self.factory
+        updateQueues(report.templates.map { ($0.name, $0.preload.ready, $0.preload.max) }, configErrors: report.config.errors.count)
         state.withLock { state in
-            let names = Set(report.templates.map(\.name))
+            state.suspended.record(report.suspend == nil ? 0 : 1)
+            Self.updateSource(report.config, state: &state, factory: factory)
+            let fresh = Self.unseen(report.history, after: state.lastHistory)
+            for entry in fresh { state.reconcile.record(entry.seconds) }
+            if let newest = report.history.last { state.lastHistory = newest }
+        }
+    }
+
+    /// Sets `dispo_preload_ready` and `dispo_preload_target` per template (`max` is the target) and
+    /// `dispo_config_errors`; templates not named lose their series. For a backend whose queues are not dispo's
+    /// own (Qubes: qubesd's), from what it reports.
+    package func updateQueues(_ templates: [(name: String, ready: Int, max: Int)], configErrors: Int) {
+        let factory = self.factory
+        state.withLock { state in
+            let names = Set(templates.map(\.name))
             for gone in Set(state.ready.keys).subtracting(names) {
                 state.ready.removeValue(forKey: gone)?.destroy()
                 state.target.removeValue(forKey: gone)?.destroy()
             }
-            for template in report.templates {
+            for template in templates {
                 let dimensions = [("template", template.name)]
                 if state.ready[template.name] == nil {
                     state.ready[template.name] = CoreMetrics.Gauge(
@@ -85,15 +100,10 @@ package final class DispoMetrics: Sendable {
                         label: "dispo_preload_target",
                         dimensions: dimensions, factory: factory)
                 }
-                state.ready[template.name]?.record(template.preload.ready)
-                state.target[template.name]?.record(template.preload.max)
+                state.ready[template.name]?.record(template.ready)
+                state.target[template.name]?.record(template.max)
             }
-            state.configErrors.record(report.config.errors.count)
-            state.suspended.record(report.suspend == nil ? 0 : 1)
-            Self.updateSource(report.config, state: &state, factory: factory)
-            let fresh = Self.unseen(report.history, after: state.lastHistory)
-            for entry in fresh { state.reconcile.record(entry.seconds) }
-            if let newest = report.history.last { state.lastHistory = newest }
+            state.configErrors.record(configErrors)
         }
     }
 

@@ -22,6 +22,20 @@ public enum ServiceStatus {
         templates: [StatusReport.TemplatePart], named: [StatusReport.NamedPart], configErrors: Int, plan: Plan?,
         inForce: Bool
     ) -> String {
+        let waits = plan?.waits ?? []
+        let failing = waits.filter { if case .backoff = $0.kind { return true } else { return false } }.count
+        return line(
+            templates: templates, named: named, configErrors: configErrors, failing: failing,
+            blocked: waits.filter(\.isError).count, suspended: waits.contains { $0.kind == .suspended },
+            inForce: inForce)
+    }
+
+    /// The line from counts: `failing` objects backing off after failures, `blocked` ones (conflicts and the like),
+    /// `suspended` when preloads are held for a host suspend.
+    package static func line(
+        templates: [StatusReport.TemplatePart], named: [StatusReport.NamedPart], configErrors: Int, failing: Int,
+        blocked: Int, suspended: Bool = false, inForce: Bool
+    ) -> String {
         var parts: [String] = []
         if inForce {
             let ready = templates.reduce(0) { $0 + $1.preload.ready }
@@ -46,11 +60,8 @@ public enum ServiceStatus {
             let kept = inForce ? "last good config in force" : "nothing applied"
             parts.append("config: \(configErrors) error\(configErrors == 1 ? "" : "s") (\(kept))")
         }
-        let waits = plan?.waits ?? []
-        if waits.contains(where: { $0.kind == .suspended }) { parts.append("preloads held for a host suspend") }
-        let failing = waits.filter { if case .backoff = $0.kind { return true } else { return false } }.count
+        if suspended { parts.append("preloads held for a host suspend") }
         if failing > 0 { parts.append("\(failing) failing (backing off)") }
-        let blocked = waits.filter(\.isError).count
         if blocked > 0 { parts.append("\(blocked) blocked (see dispo status)") }
         if configErrors == 0 && failing == 0 && blocked == 0 { parts.append("no errors") }
         return parts.joined(separator: "; ")

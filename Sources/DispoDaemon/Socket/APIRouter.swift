@@ -4,9 +4,10 @@ import FlyingFox
 import Foundation
 
 /// Routes the socket API's requests: the endpoints, 404 for unknown paths, 405 (with `Allow`) for a wrong method
-/// on a known path, 503 for everything once the controller is stopping. Errors are `{"error": "message"}`.
+/// on a known path, 503 for everything once the controller is stopping, 501 for what the controller's backend
+/// does not do. Errors are `{"error": "message"}`.
 struct APIRouter: HTTPHandler {
-    let controller: Controller
+    let controller: any ControllerAPI
     /// What `GET /v1/ping` answers.
     let identity: DaemonIdentity
 
@@ -92,12 +93,14 @@ struct APIRouter: HTTPHandler {
             try await APIFailure.wrap { () throws(RequestError) in try await controller.release(name) }
             return try JSONResponse.ok(["released": name])
         case .status:
-            var report = try await APIFailure.wrapHost { () throws(HostError) in try await controller.status() }
-            report.source = .init(kind: "controller", pid: identity.pid, socket: identity.socket)
+            let source = StatusReport.SourcePart(kind: "controller", pid: identity.pid, socket: identity.socket)
+            let report = try await APIFailure.wrap { () throws(RequestError) in
+                try await controller.statusDocument(servedBy: source)
+            }
             return try JSONResponse.ok(report)
         case .plan:
-            let plan = try await APIFailure.wrapHost { () throws(HostError) in try await controller.currentPlan() }
-            return try JSONResponse.ok(DiffReport(plan))
+            let plan = try await APIFailure.wrap { () throws(RequestError) in try await controller.planDocument() }
+            return try JSONResponse.ok(plan)
         case .events:
             var since: Int?
             if let value = request.query.first(where: { $0.name == "since" })?.value {
@@ -127,7 +130,7 @@ struct APIRouter: HTTPHandler {
             let report = try await APIFailure.wrap { () throws(RequestError) in try await controller.resumeHost() }
             return try JSONResponse.ok(report)
         case .metrics:
-            if let report = try? await controller.status() { controller.metrics.update(from: report) }
+            await controller.refreshMetrics()
             return HTTPResponse(
                 statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: Data(controller.metrics.exposition().utf8))
@@ -157,15 +160,6 @@ struct APIFailure: Error {
             return try await body()
         } catch {
             throw APIFailure(error)
-        }
-    }
-
-    /// A host that cannot be read answers 500.
-    static func wrapHost<Value>(_ body: () async throws(HostError) -> Value) async throws(APIFailure) -> Value {
-        do {
-            return try await body()
-        } catch {
-            throw APIFailure(.internalServerError, error.description)
         }
     }
 }

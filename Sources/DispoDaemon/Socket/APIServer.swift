@@ -12,24 +12,37 @@ import Synchronization
 public struct APIServer: Service {
     let path: String
     let group: String?
-    let controller: Controller
+    let controller: any ControllerAPI
     let identity: DaemonIdentity
     let limits: RequestHead.Limits
     let logger: Logger
 
     /// - Parameter config: the config directory the controller applies (for `GET /v1/ping`).
     public init(path: String, group: String?, controller: Controller, config: String, logger: Logger) {
-        self.init(path: path, group: group, controller: controller, config: config, limits: .init(), logger: logger)
+        self.init(
+            path: path, group: group, controller: controller, host: controller.host.location, config: config,
+            limits: .init(), logger: logger)
     }
 
     package init(
         path: String, group: String?, controller: Controller, config: String, limits: RequestHead.Limits,
         logger: Logger
     ) {
+        self.init(
+            path: path, group: group, controller: controller, host: controller.host.location, config: config,
+            limits: limits, logger: logger)
+    }
+
+    /// Serves any controller; `host` is how dispo names the host it keeps (`GET /v1/ping`'s `host`, which the
+    /// commands compare with their `--host`).
+    package init(
+        path: String, group: String?, controller: any ControllerAPI, host: String, config: String,
+        limits: RequestHead.Limits = .init(), logger: Logger
+    ) {
         self.path = path
         self.group = group
         self.controller = controller
-        self.identity = DaemonIdentity(host: controller.host.location, config: config, socket: path)
+        self.identity = DaemonIdentity(host: host, config: config, socket: path)
         self.limits = limits
         self.logger = logger
     }

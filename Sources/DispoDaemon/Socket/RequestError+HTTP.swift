@@ -11,6 +11,7 @@ extension RequestError.Code {
         case .alreadyReleased: .gone
         case .shuttingDown, .unavailable: .serviceUnavailable
         case .hostFailed: .internalServerError
+        case .notSupported: .notImplemented
         default: .internalServerError  // a code added later answers as a host failure until it is mapped
         }
     }

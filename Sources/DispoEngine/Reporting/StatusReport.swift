@@ -95,6 +95,11 @@ public struct StatusReport: Sendable, Codable {
 
         public var name: String
         public var preload: Preload
+
+        package init(name: String, preload: Preload) {
+            self.name = name
+            self.preload = preload
+        }
     }
 
     public struct NamedPart: Sendable, Codable {

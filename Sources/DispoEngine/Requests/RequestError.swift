@@ -19,6 +19,8 @@ public struct RequestError: Error, Sendable, CustomStringConvertible {
         public static let unavailable = Code(name: "unavailable")
         /// The host failed.
         public static let hostFailed = Code(name: "host-failed")
+        /// This controller's backend has no such operation (the socket API answers 501, saying why).
+        public static let notSupported = Code(name: "not-supported")
     }
 
     public var code: Code

@@ -18,6 +18,8 @@ public struct QubesExecutor: Sendable {
         public var failures: [(change: QubesChange, error: QubesError)] = []
         public var passes = 0
         public var plan = QubesPlan()
+        /// The last read, the one ``plan`` was made from.
+        public var observed = QubesObservation()
         public var converged: Bool { failures.isEmpty && plan.runnable.isEmpty && plan.problems.isEmpty }
     }
 

@@ -29,6 +29,7 @@ public struct QubesReconciler: Sendable {
         while true {
             let observed = try await reader.read(for: desired)
             outcome.plan = QubesPlanner.plan(desired, observed, options: options)
+            outcome.observed = observed
             let nothingToRun = outcome.plan.runnable.isEmpty && !outcome.plan.indexChanged
             if nothingToRun || outcome.passes >= maxPasses || !outcome.failures.isEmpty { break }
             outcome.passes += 1

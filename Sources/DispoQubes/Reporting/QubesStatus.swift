@@ -13,6 +13,8 @@ public struct QubesStatus: Sendable, Codable {
         public var ok: Bool
         public var errors: [String]
         public var revision: String
+        /// Digest of the config the controller last brought qubesd to (set only by a controller).
+        public var observed: String?
     }
 
     public struct TemplatePart: Sendable, Codable {
@@ -28,13 +30,32 @@ public struct QubesStatus: Sendable, Codable {
     public typealias NamedPart = StatusReport.NamedPart
     public typealias DisposablePart = StatusReport.DisposablePart
 
+    /// Who made the report: `controller` (`dispo watch --host qubes`, with its pid and socket) or `host` (the
+    /// command read qubesd itself).
+    public var source: StatusReport.SourcePart?
     public var host: HostPart
     public var config: ConfigPart
+    /// The controller's passes that changed something (absent without a controller).
+    public var history: [StatusReport.HistoryEntry]?
     public var templates: [TemplatePart]
     public var named: [NamedPart]
     public var disposables: [DisposablePart]
     /// Conflicts and missing TemplateVMs, as the plan reports them.
     public var problems: [String]
+
+    /// Reads qubesd (one ``QubesReader`` read, plus the template of each other DispVM) and builds the report.
+    public static func read(
+        client: AdminClient, desired: DesiredState, configErrors: [String], location: String
+    ) async throws(QubesError) -> QubesStatus {
+        let reader = QubesReader(client: client)
+        let observed = try await reader.read(for: desired)
+        let plan = QubesPlanner.plan(desired, observed)
+        let others = observed.listed.values.filter { $0.klass == "DispVM" && desired.namedDisposables[$0.name] == nil }
+            .map(\.name)
+        let templates = try await reader.templates(of: others)
+        return make(desired: desired, configErrors: configErrors, observed: observed, plan: plan, location: location,
+            disposableTemplates: templates)
+    }
 
     /// Builds the report from one read; `disposableTemplates` maps the other DispVMs found to their template.
     public static func make(
