@@ -54,6 +54,14 @@ struct APIRouterFakeTests {
             throw RequestError(.notSupported, "the fake backend has no plan")
         }
 
+        func suspendHost(timeout: Double) async throws(RequestError) -> SuspendReport {
+            throw RequestError(.notSupported, "the fake backend does not suspend")
+        }
+
+        func resumeHost() async throws(RequestError) -> ResumeReport {
+            throw RequestError(.notSupported, "the fake backend does not suspend")
+        }
+
         func refreshMetrics() async { calls.withLock { $0.metricsRefreshed += 1 } }
 
         func events(since: Int?) -> AsyncStream<ControllerEvent> { log.subscribe(since: since) }
@@ -122,6 +130,9 @@ struct APIRouterFakeTests {
         let (status, body) = try await served.call("GET", "/v1/plan")
         #expect(status == 501)
         #expect(body["error"] as? String == "the fake backend has no plan")
+        let (suspend, refused) = try await served.call("POST", "/v1/host/suspend")
+        #expect(suspend == 501)
+        #expect(refused["error"] as? String == "the fake backend does not suspend")
     }
 
     @Test func statusNamesTheControllerAndPingItsHost() async throws {

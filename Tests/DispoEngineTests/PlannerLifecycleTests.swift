@@ -116,8 +116,7 @@ struct PlannerLifecycleTests {
         world.desired.namedDisposables["sys-net"] = nil
         #expect(summary(world.plan()) == [
             "destroy preload work disp4 prune", "destroy named work sys-net prune",
-        ], "preloads before the named (a netvm goes last); the used disp5 stays until it stops; default-dvm and "
-            + "the foreign domain are untouched")
+        ], "preloads before the named (a netvm goes last); the used disp5 stays; the rest is untouched")
     }
 
     @Test func emptyConfigRemovesNothingUnlessAllowed() {

@@ -16,6 +16,11 @@ package protocol ControllerAPI: Sendable {
     func statusDocument(servedBy source: StatusReport.SourcePart) async throws(RequestError) -> any Encodable & Sendable
     /// `GET /v1/plan`: what `dispo diff --json` prints for this backend.
     func planDocument() async throws(RequestError) -> any Encodable & Sendable
+    /// `POST /v1/host/suspend`: removes every preload and holds the refill until ``resumeHost()``, returning once
+    /// they are gone or `timeout` seconds passed.
+    func suspendHost(timeout: Double) async throws(RequestError) -> SuspendReport
+    /// `POST /v1/host/resume`: ends the hold; the queues refill.
+    func resumeHost() async throws(RequestError) -> ResumeReport
     /// Brings the gauges up to date just before `GET /metrics` renders them.
     func refreshMetrics() async
     /// What the controller does from now on (and the kept events after `since`): `GET /v1/events`.

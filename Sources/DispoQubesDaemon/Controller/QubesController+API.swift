@@ -36,6 +36,20 @@ extension QubesController: ControllerAPI {
         return handout
     }
 
+    /// Refused (501): qubesd removes its preloads before a host suspend and refills after it by itself
+    /// (`internal.SuspendPre` / `internal.SuspendPost`).
+    public func suspendHost(timeout: Double) async throws(RequestError) -> SuspendReport {
+        throw RequestError(.notSupported, Self.suspendIsQubesd)
+    }
+
+    /// Refused (501), as ``suspendHost(timeout:)``.
+    public func resumeHost() async throws(RequestError) -> ResumeReport {
+        throw RequestError(.notSupported, Self.suspendIsQubesd)
+    }
+
+    static let suspendIsQubesd =
+        "on Qubes, qubesd itself removes the preloads before a host suspend and refills them after it; nothing to do"
+
     /// Kills an unnamed DispVM (qubesd removes it); anything else is refused (409).
     public func release(_ name: String) async throws(RequestError) {
         guard !isStopping else { throw RequestError(.shuttingDown, "dispo is shutting down; try again shortly") }
