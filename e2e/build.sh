@@ -257,6 +257,8 @@ dom0_initramfs() {
     *) die "E2E_DISK=$E2E_DISK: use none or volatile" ;;
   esac
   chmod 755 "$R/etc/dispo"
+  mkdir -p "$R/usr/lib/systemd/system-sleep" # the systemd-sleep hook, run by the scenario's step 22
+  install -m755 "$ROOT/dist/systemd/system-sleep/dispo" "$R/usr/lib/systemd/system-sleep/dispo"
   install -m644 "$E2E/guests.yaml" "$R/e2e/guests.yaml" # phase 2 of the scenario copies it into /etc/dispo
   install -m755 "${E2E_SCENARIO:-$E2E/scenario.sh}" "$R/e2e/scenario.sh"
   install -m755 "$E2E/dom0-init" "$R/init"

@@ -909,17 +909,25 @@ step20() {
     needs_backend 20-preload-shrunk-before-pause || return
     why=""
     info_mem=""
+    tqueue $DISK
     for q in $DISK_Q; do
         m=$(mem_of $q)
         rep=$(gkey $q memory/meminfo)
-        sh=$(jq -r --arg n "$q" '[.. | objects | select(.name? == $n) | .shrink? // empty][0] // empty' $W/status.json 2> /dev/null)
-        info_mem="$info_mem $q: $m MiB in xl list, guest reports ${rep:-nothing} KiB used, dispo: ${sh:-no record};"
-        [ -n "$m" ] && [ "$m" -lt 320 ] || why="$why $q has $m MiB (booted with 320: not shrunk);"
+        sh=$(jq -c --arg t $DISK --arg n "$q" '.templates[] | select(.name == $t) | .preload.preloads[]? | select(.name == $n) | .shrink' $W/status.json 2> /dev/null)
+        res=$(echo "$sh" | jq -r '.result // empty' 2> /dev/null)
+        b=$(echo "$sh" | jq -r '.before_kib // empty' 2> /dev/null)
+        a=$(echo "$sh" | jq -r '.after_kib // empty' 2> /dev/null)
+        secs=$(echo "$sh" | jq -r '.seconds // empty' 2> /dev/null)
+        info_mem="$info_mem $q: $m MiB in xl list, the guest reported ${rep:-nothing} KiB used, dispo: ${sh:-no record};"
+        [ -n "$m" ] && [ "$m" -lt 320 ] || why="$why $q has '$m' MiB in xl list (booted with 320: not shrunk);"
+        [ "$res" = reached ] || why="$why $q shrink result '$res';"
+        [ -n "$a" ] && [ -n "$m" ] && [ $((a / 1024)) -le $((m + 2)) ] && [ $((a / 1024 + 2)) -ge $m ] \
+            || why="$why $q: dispo says $a KiB after, Xen says $m MiB;"
+        SHRINK_B=$b SHRINK_A=$a SHRINK_S=$secs
     done
-    SHRINK_LINE=$(grep -E 'shrunk|shrink' $WATCH_LOG | grep -F "$(echo "$DISK_Q" | tail -n 1)" | tail -n 1)
     if [ -z "$why" ]; then
+        measure shrink_seconds "$SHRINK_S" "a $DISK preload's shrink before its pause (balloon driver, Qubes' rule): $((SHRINK_B / 1024)) -> $((SHRINK_A / 1024)) MiB, $(((SHRINK_B - SHRINK_A) / 1024)) MiB released"
         info "$info_mem"
-        [ -n "$SHRINK_LINE" ] && info "controller: $(echo "$SHRINK_LINE" | cut -c1-250)"
         pass 20-preload-shrunk-before-pause
     else
         fail 20-preload-shrunk-before-pause "$why $info_mem"
@@ -960,6 +968,53 @@ step21() {
         fail 21-threshold-holds-preloads-back "with threshold free-160 MiB: $n_hold $DISK preloads (want 1), diff: '$held' $(oneline < $W/diff.out | cut -c1-300); with free-480 MiB: queue $n_one (want 2)"
     fi
     [ -n "$H_T" ] && dx 60 $W/release.out $W/release.out release "$H_T" --host xen
+}
+
+# ---------------------------------------------- 22: host suspend: preloads dropped before, refilled after
+HOOK=/usr/lib/systemd/system-sleep/dispo
+preload_domains() { snapshot; awk '$5 == "preload" { print $1 }' $SNAP; }
+no_preloads() { [ -z "$(preload_domains)" ]; }
+all_full() { tqueue_full $DVM 2 && tqueue_full $DISK 2 && tqueue_full $PVH 1; }
+step22() {
+    needs_backend 22-suspend-drops-preloads-resume-refills || return
+    wait_until 200 all_full
+    request $DVM
+    H_S=$REQ_NAME
+    snapshot
+    keep=""
+    for n in $H_S $NAMED $NETVM; do keep="$keep $n:$(field $n 2)"; done
+    before=$(preload_domains | count)
+    t0=$(now)
+    $HOOK pre suspend > $W/hook-pre.log 2>&1
+    pre_rc=$?
+    t_pre=$(elapsed $t0)
+    left=$(preload_domains | oneline)
+    dx 30 $W/status.json $W/status.err status --host xen -c $CFG --json
+    held=$(jq -r '.suspend.since // empty' $W/status.json 2> /dev/null)
+    sleep 10 # held: no refill
+    left_later=$(preload_domains | oneline)
+    changed=""
+    snapshot
+    for kv in $keep; do
+        n=${kv%%:*}
+        [ "$(field $n 2)" = "${kv#*:}" ] && is_running $n || changed="$changed $n (was domid ${kv#*:}, now '$(field $n 2)' $(state_of $n));"
+    done
+    t0=$(now)
+    $HOOK post suspend > $W/hook-post.log 2>&1
+    post_rc=$?
+    wait_until 300 all_full
+    full=$?
+    t_full=$(elapsed $t0)
+    if [ $pre_rc = 0 ] && [ -z "$left" ] && [ -n "$held" ] && [ -z "$left_later" ] && [ -z "$changed" ] \
+        && [ $post_rc = 0 ] && [ $full = 0 ]; then
+        measure suspend_drop_preloads "$t_pre" "systemd-sleep hook 'pre suspend': $before preloads removed, refill held"
+        measure resume_to_full_queues "$t_full" "hook 'post suspend' until every queue is full again ($DVM 2, $DISK 2, $PVH 1)"
+        info "pre: $(grep -v '^dispo-sleep' $W/hook-pre.log | oneline | cut -c1-200); in use and untouched:$keep"
+        pass 22-suspend-drops-preloads-resume-refills
+    else
+        fail 22-suspend-drops-preloads-resume-refills "pre rc=$pre_rc in ${t_pre}s ($(oneline < $W/hook-pre.log | cut -c1-250)); preloads left: '$left', 10 s later: '$left_later'; status .suspend '$held'; changed:${changed:- none}; post rc=$post_rc ($(oneline < $W/hook-post.log | cut -c1-150)); queues full: $([ $full = 0 ] && echo yes || echo no) after ${t_full}s"
+    fi
+    [ -n "$H_S" ] && dx 60 $W/release.out $W/release.out release "$H_S" --host xen
 }
 
 # ------------------------------------------------ 24: guests.yaml removed: clients go first, the netvm last
@@ -1093,7 +1148,7 @@ watch_check 8
 want 8 && step8
 watch_check measurements
 want measurements && measurements
-for st in 15 16 17 18 19 20 21 24; do
+for st in 15 16 17 18 19 20 21 22 24; do
     want $st || continue
     watch_check $st
     step$st
