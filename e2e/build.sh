@@ -190,7 +190,7 @@ guests() {
   guest_tree "$O/groot-disk" $NETFRONT
   touch "$O/groot-disk/E2E-ROOTFS"
   rm -f "$O/root.img" "$O/home.img"
-  mke2fs -q -F -t ext4 -O ^has_journal,^metadata_csum -L e2e-root -d "$O/groot-disk" "$O/root.img" 24M \
+  mke2fs -q -F -t ext4 -O ^has_journal,^metadata_csum -L e2e-root -d "$O/groot-disk" "$O/root.img" 16M \
     || die "mke2fs of root.img failed"
   rm -rf "$O/ghome"; mkdir -p "$O/ghome"; echo "made by e2e/build.sh for the e2e-root Template" > "$O/ghome/template-file"
   mke2fs -q -F -t ext4 -O ^has_journal,^metadata_csum -L e2e-home -d "$O/ghome" "$O/home.img" 8M \
@@ -264,7 +264,7 @@ dom0_initramfs() {
   install -m755 "$E2E/dom0-init" "$R/init"
   { # knobs handed to dom0
     echo "E2E_KVER=$KVER"
-    local v; for v in $(compgen -e | grep -E '^E2E_(T_|XS_|POLL|DEBUG|DISK|QUIET_DIAG|STEPS)' || true); do printf '%s=%q\n' "$v" "${!v}"; done
+    local v; for v in $(compgen -e | grep -E '^E2E_(T_|XS_|POLL|DEBUG|DISK|QUIET_DIAG|STEPS|HEARTBEAT)' || true); do printf '%s=%q\n' "$v" "${!v}"; done
   } > "$R/e2e/env"
   pack "$R" "$O/dom0.cpio"
 }

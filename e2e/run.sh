@@ -40,8 +40,8 @@ done
 CPU=${E2E_CPU:-max,-smap,-xsave}
 SMP=${E2E_SMP:-1} # 1: see README (faults in dom0 with 2 vCPUs while guests are built)
 MEM=${E2E_MEM:-4096}
-DOM0MEM=${E2E_DOM0_MEM:-1024M} # the initramfs (~260 MB with dispo and dispo-conformance) is unpacked in dom0's RAM
-TMO=${E2E_TIMEOUT:-1080}
+DOM0MEM=${E2E_DOM0_MEM:-1280M} # the initramfs (~260 MB with dispo and dispo-conformance) is unpacked in dom0's RAM
+TMO=${E2E_TIMEOUT:-2100}
 # cpuid=no-rdtscp: QEMU's TCG reports a guest's RDTSCP to Xen as an RDTSC intercept, Xen's SVM code then fails
 # to emulate the instruction and a PVH guest never boots; without RDTSCP the guest kernel uses RDTSC
 XENARGS="console=com1 com1=115200,8n1 dom0_mem=$DOM0MEM,max:$DOM0MEM dom0_max_vcpus=$SMP noreboot cpuid=no-rdtscp ${E2E_XEN_ARGS:-}"

@@ -40,7 +40,7 @@ WATCH_PID=""
 
 # ---------------------------------------------------------------------------------------------- helpers
 upsec() { cut -d. -f1 /proc/uptime; }
-DEADLINE=$(($(upsec) + ${E2E_T_SCENARIO:-600}))
+DEADLINE=$(($(upsec) + ${E2E_T_SCENARIO:-1500}))
 now() { e2e-now; }
 elapsed() { awk -v a="$1" -v b="$(e2e-now)" 'BEGIN { printf "%.3f", b - a }'; }
 oneline() { tr '\n\t' '  ' | sed 's/  */ /g; s/ $//'; }
@@ -920,8 +920,9 @@ step20() {
         secs=$(echo "$sh" | jq -r '.seconds // empty' 2> /dev/null)
         info_mem="$info_mem $q: $m MiB in xl list, the guest reported ${rep:-nothing} KiB used, dispo: ${sh:-no record};"
         [ -n "$m" ] && [ "$m" -lt 320 ] || why="$why $q has '$m' MiB in xl list (booted with 320: not shrunk);"
-        [ "$res" = reached ] || why="$why $q shrink result '$res';"
-        [ -n "$a" ] && [ -n "$m" ] && [ $((a / 1024)) -le $((m + 2)) ] && [ $((a / 1024 + 2)) -ge $m ] \
+        # reached, or given up by Qubes' rule (< 100 MiB/s after 3 s; the balloon goes on towards the target)
+        case "$res" in reached | gave-up) ;; *) why="$why $q shrink result '$res';" ;; esac
+        [ -n "$a" ] && [ -n "$m" ] && [ $m -le $((a / 1024 + 2)) ] && [ $((a / 1024)) -lt 320 ] \
             || why="$why $q: dispo says $a KiB after, Xen says $m MiB;"
         SHRINK_B=$b SHRINK_A=$a SHRINK_S=$secs
     done
@@ -946,26 +947,28 @@ disk_count() { of_template $DISK | count; }
 step21() {
     needs_backend 21-threshold-holds-preloads-back || return
     tqueue_full $DISK 2 || wait_until 120 tqueue_full $DISK 2
-    request $DISK
-    H_T=$REQ_NAME
+    # the threshold first (a hand-out does not change Xen's free memory), then the vacancy
     free=$(xl info | awk -F': ' '/^free_memory/ { print $2 + 0 }')
     threshold_config $((free - 160))
-    sleep 8 # the controller re-reads the config (debounced) and plans; a refill would start at once
+    sleep 8 # the controller re-reads the config (debounced)
+    request $DISK
+    H_T=$REQ_NAME
+    sleep 8 # a refill would start within the 1 s delay
     n_hold=$(of_template $DISK | while read -r k; do [ "$(xenstore-read $XSD/$k/role)" = preload ] && echo $k; done | count)
-    dx 60 $W/diff.out $W/diff.err diff --host xen -c $CFG
-    dx 60 $W/diff.json $W/diff.err diff --host xen -c $CFG --json
-    held=$(grep -iE "$DISK.*(memory|threshold)|(memory|threshold).*$DISK" $W/diff.out | head -n 2 | oneline)
+    # the running controller's own plan (GET /v1/plan: what `dispo diff --json` prints)
+    api /v1/plan > $W/plan.json 2>> $W/api.err
+    held=$(jq -r --arg t $DISK '.waiting[]? | select(.subject == $t and .reason == "memory") | .detail' $W/plan.json 2> /dev/null | head -n 1)
     free2=$(xl info | awk -F': ' '/^free_memory/ { print $2 + 0 }')
     threshold_config $((free2 - 480))
     wait_until 200 tqueue_full $DISK 2
     n_one=$(tqueue $DISK && echo "$TQ" | count)
     threshold_config ""
     if [ "$n_hold" = 1 ] && [ -n "$held" ] && [ "$n_one" = 2 ]; then
-        info "free $free MiB, threshold $((free - 160)) MiB: $DISK stayed at 1 preload; diff: $held"
+        info "free $free MiB, threshold $((free - 160)) MiB: $DISK stayed at 1 preload; the controller's plan: $held"
         info "threshold $((free2 - 480)) MiB (free $free2): refilled to 2"
         pass 21-threshold-holds-preloads-back
     else
-        fail 21-threshold-holds-preloads-back "with threshold free-160 MiB: $n_hold $DISK preloads (want 1), diff: '$held' $(oneline < $W/diff.out | cut -c1-300); with free-480 MiB: queue $n_one (want 2)"
+        fail 21-threshold-holds-preloads-back "with threshold free-160 MiB: $n_hold $DISK preloads (want 1), plan's memory wait: '$held' $(head -c 400 $W/plan.json | oneline); with free-480 MiB: queue $n_one (want 2)"
     fi
     [ -n "$H_T" ] && dx 60 $W/release.out $W/release.out release "$H_T" --host xen
 }
@@ -1128,6 +1131,14 @@ step_stop() {
 want() { [ -z "$E2E_STEPS" ] || in_list "$1" "$E2E_STEPS"; }
 T_START=$(now)
 echo "E2E-SCENARIO-START"
+# a heartbeat on the console every E2E_HEARTBEAT seconds (60): the domains and the controller's last log line,
+# so that a step that hangs shows where
+(
+    while sleep ${E2E_HEARTBEAT:-60}; do
+        echo "  heartbeat $(upsec)s: $(xl list 2> /dev/null | awk 'NR > 1 { printf "%s:%s:%s ", $1, $3, $5 }')| watch: $(tail -n 1 $WATCH_LOG 2> /dev/null | cut -c1-200)"
+    done
+) &
+HEARTBEAT_PID=$!
 want 0 && step0
 want 0d && step0d
 want 1 && step1
@@ -1187,6 +1198,7 @@ if [ -n "$E2E_DEBUG" ]; then
     echo "----- dispo watch log"
     cat $WATCH_LOG
 fi
+kill $HEARTBEAT_PID 2> /dev/null
 npass=$(grep -c '^PASS ' $RES)
 nfail=$(grep -c '^FAIL ' $RES)
 echo "E2E-RESULTS-BEGIN"

@@ -20,6 +20,17 @@ struct ValidateCommandTests {
         #expect(outcome.stdout.contains("valid: "))
     }
 
+    /// The e2e scenario's configs as dom0 gets them: e2e.yaml, then with phase 2's guests.yaml beside it.
+    @Test func theE2EConfigsAreValid() throws {
+        let root = BinaryRunner.packageRoot + "/e2e"
+        let e2e = try String(contentsOfFile: root + "/config/e2e.yaml", encoding: .utf8)
+        let guests = try String(contentsOfFile: root + "/guests.yaml", encoding: .utf8)
+        let dir = try TemporaryDirectory(["e2e.yaml": e2e, "guests.yaml": guests])
+        let outcome = try BinaryRunner.run(["validate", "-c", dir.path])
+        #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+        #expect(outcome.stdout.contains("valid: 13 objects"), "\(outcome.stdout)")
+    }
+
     @Test func invalidConfigExitsOneAndListsEveryError() throws {
         let dir = try TemporaryDirectory(["conf/work.yaml": Self.broken])
         let outcome = try BinaryRunner.run(["validate", "-c", dir.path])
