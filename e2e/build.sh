@@ -264,7 +264,7 @@ dom0_initramfs() {
   install -m755 "$E2E/dom0-init" "$R/init"
   { # knobs handed to dom0
     echo "E2E_KVER=$KVER"
-    local v; for v in $(compgen -e | grep -E '^E2E_(T_|XS_|POLL|DEBUG|DISK|QUIET_DIAG|STEPS|HEARTBEAT)' || true); do printf '%s=%q\n' "$v" "${!v}"; done
+    local v; for v in $(compgen -e | grep -E '^E2E_(T_|XS_|POLL|DEBUG|DISK|QUIET_DIAG|STEPS|HEARTBEAT|PHASE2)' || true); do printf '%s=%q\n' "$v" "${!v}"; done
   } > "$R/e2e/env"
   pack "$R" "$O/dom0.cpio"
 }
