@@ -1,5 +1,6 @@
 public import DispoConfig
 import DispoEngine
+package import Logging
 
 /// What one ``ConfigSource/load()`` gave: the objects, every diagnostic, and names for what was loaded.
 ///
@@ -31,5 +32,21 @@ public struct ConfigLoad: Sendable {
     /// The outcome of a ``ConfigLoader`` run.
     public init(_ result: ConfigLoader.Result, revision: String? = nil) {
         self.init(state: result.state, diagnostics: result.diagnostics, revision: revision)
+    }
+}
+
+extension ConfigLoad {
+    /// Reports a load with errors the way every controller does: logs that the last good config stays in force
+    /// (or that none is yet, when `inForce` is false) and each error, and returns the errors and the
+    /// `config-invalid` event to record.
+    package func reportInvalid(inForce: Bool, logger: Logger) -> (errors: [Diagnostic], event: ControllerEvent) {
+        let errors = diagnostics.filter { $0.severity == .error }
+        let kept = inForce ? "keeping the last good config" : "no config is in force yet"
+        logger.error("config has errors; \(kept)", metadata: ["errors": .stringConvertible(errors.count)])
+        for error in errors { logger.error("\(error.description)") }
+        var event = ControllerEvent(.configInvalid)
+        event.errors = errors.count
+        event.detail = errors.first?.description
+        return (errors, event)
     }
 }

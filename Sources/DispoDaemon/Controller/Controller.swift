@@ -304,13 +304,8 @@ public actor Controller {
             configErrors = []
             if changed && !first { await reconciler.resetBackoff() }
         } else {
-            configErrors = load.diagnostics.filter { $0.severity == .error }
-            let kept = desired == nil ? "no config is in force yet" : "keeping the last good config"
-            logger.error("config has errors; \(kept)", metadata: ["errors": .stringConvertible(configErrors.count)])
-            for error in configErrors { logger.error("\(error.description)") }
-            var event = ControllerEvent(.configInvalid)
-            event.errors = configErrors.count
-            event.detail = configErrors.first?.description
+            let (errors, event) = load.reportInvalid(inForce: desired != nil, logger: logger)
+            configErrors = errors
             activity.events.append(event)
         }
     }

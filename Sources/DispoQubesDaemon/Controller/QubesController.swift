@@ -286,13 +286,8 @@ public actor QubesController {
                 filter = QubesEventFilter(desired: load.state, index: filter.watched)
             }
         } else {
-            configErrors = load.diagnostics.filter { $0.severity == .error }
-            let kept = desired == nil ? "no config is in force yet" : "keeping the last good config"
-            logger.error("config has errors; \(kept)", metadata: ["errors": .stringConvertible(configErrors.count)])
-            for error in configErrors { logger.error("\(error.description)") }
-            var event = ControllerEvent(.configInvalid)
-            event.errors = configErrors.count
-            event.detail = configErrors.first?.description
+            let (errors, event) = load.reportInvalid(inForce: desired != nil, logger: logger)
+            configErrors = errors
             log.append(event)
         }
     }
