@@ -50,7 +50,7 @@ struct APIRouterFakeTests {
             Status(source: source)
         }
 
-        func planDocument() async throws(RequestError) -> any Encodable & Sendable {
+        func planDocument(servedBy _: StatusReport.SourcePart) async throws(RequestError) -> any Encodable & Sendable {
             throw RequestError(.notSupported, "the fake backend has no plan")
         }
 

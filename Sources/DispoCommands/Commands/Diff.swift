@@ -13,6 +13,12 @@ struct Diff: AsyncParsableCommand {
             Compares the config with the host and prints each action apply would take:
             '+' create or start, '-' destroy or stop, '~' restart. Actions marked [pending]
             need a flag (a restart needs apply --restart). Nothing is changed.
+
+            Beside the controller that keeps the host (dispo watch; found from the host's lock,
+            or --socket) the diff is the controller's own plan when the config given is its
+            config in force; otherwise the config given is planned here, and the controller's
+            work in flight is left to it, never called interrupted. The first line (and
+            source in --json) says which; in_flight lists that work.
             Exit status: 0 in sync, 2 drift, 1 error (including a name conflict
             with a domain dispo does not own, or an empty config without --allow-empty).
 
@@ -28,6 +34,7 @@ struct Diff: AsyncParsableCommand {
 
     @OptionGroup var config: ConfigOptions
     @OptionGroup var hostOptions: HostOptions
+    @OptionGroup var socketOptions: SocketOptions
 
     @Flag(help: "Print the plan as one JSON document.")
     var json = false
@@ -59,20 +66,50 @@ struct Diff: AsyncParsableCommand {
             try await QubesPath.diff(desired, socket: socket, json: json, restart: restart, allowEmpty: allowEmpty)
             return
         }
+        let route = try await DiffRoute.resolve(choice, socket: socketOptions)
         let host = try HostFactory.open(choice)
         let reconciler = Reconciler(host: host, clock: SystemClock(),
             options: ReconcileOptions(plan: PlanOptions(restart: restart, allowEmpty: allowEmpty)))
-        let plan = try await performing { () throws(HostError) in try await reconciler.plan(desired) }
-        if !json, let empty = plan.waits.first(where: { $0.kind == .emptyConfig }) {
+        let report = try await plan(desired, beside: route, reconciler: reconciler)
+        if !json, let empty = report.waiting.first(where: { $0.reason == "empty-config" }) {
             throw failure("\(config.shownName): \(empty.detail); nothing to plan")
         }
         if json {
-            try JSONOutput.print(DiffReport(plan))
+            try JSONOutput.print(report)
         } else {
-            print(PlanRenderer(terminal: .standardOutput).render(plan), terminator: "")
+            print(PlanRenderer(terminal: .standardOutput).render(report), terminator: "")
         }
-        if plan.waits.contains(where: \.isError) { throw ExitCode(1) }
-        if !plan.isInSync { throw ExitCode(2) }
+        if report.hasError { throw ExitCode(1) }
+        if !report.inSync { throw ExitCode(2) }
+    }
+
+    /// The plan of `desired` beside what `route` found holding the host; a controller that does not answer with
+    /// its plan is planned beside as a holder, with a warning.
+    private func plan(_ desired: DesiredState, beside route: DiffRoute, reconciler: Reconciler) async throws
+        -> DiffReport
+    {
+        switch route {
+        case .alone:
+            return try await performing { () throws(HostError) in
+                try await ControllerPlan.alone(desired, reconciler: reconciler)
+            }
+        case .holder(let pid):
+            return try await performing { () throws(HostError) in
+                try await ControllerPlan.beside(holder: pid, desired, reconciler: reconciler)
+            }
+        case .controller(let identity):
+            do {
+                return try await ControllerPlan.beside(
+                    controller: identity.socket, desired, reconciler: reconciler, ownPlan: !restart && !allowEmpty)
+            } catch let error as HostError {
+                throw failure(error.description)
+            } catch {
+                let fallback = DiffRoute.fallback(
+                    pid: identity.pid, "the controller (pid \(identity.pid)) on \(identity.socket) did not answer "
+                        + "with its plan: \(error)")
+                return try await plan(desired, beside: fallback, reconciler: reconciler)
+            }
+        }
     }
 
     /// The config of `ref` in the git source, printing what it is and whether it would be refused.

@@ -35,4 +35,15 @@ extension Controller {
     package func currentPlan() async throws(HostError) -> Plan {
         try await reconciler.plan(desired ?? .init())
     }
+
+    /// What `GET /v1/plan` serves: a fresh plan of the config in force, what is in flight (which it leaves alone),
+    /// and `source` naming this controller and the config's digest.
+    package func livePlan(servedBy served: StatusReport.SourcePart) async throws(HostError) -> DiffReport {
+        let config = desired ?? .init()
+        let (plan, inFlight) = try await reconciler.planWithWork(config)
+        let revision = Digest.config(config)
+        let source = DiffReport.SourcePart(
+            kind: "controller", revision: revision, inForce: revision, pid: served.pid, socket: served.socket)
+        return DiffReport(plan, source: source, inFlight: inFlight)
+    }
 }

@@ -121,6 +121,12 @@ public enum APIClient {
         return try decoded(ResumeReport.self, reply, what: "a host resume report")
     }
 
+    /// `GET /v1/plan`: the controller's plan of its config in force, with what it has in flight.
+    package static func plan(socket path: String) async throws -> DiffReport {
+        let reply = try await send("GET", "/v1/plan", socket: path)
+        return try decoded(DiffReport.self, reply, what: "a plan")
+    }
+
     /// A 200 reply's body as `type`, else the refusal.
     private static func decoded<Value: Decodable>(_ type: Value.Type, _ reply: Reply, what: String) throws -> Value {
         guard reply.status == 200 else { throw refusal(reply) }

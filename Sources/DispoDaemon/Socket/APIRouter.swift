@@ -51,6 +51,11 @@ struct APIRouter: HTTPHandler {
         }
     }
 
+    /// This controller, as the `source` of its status and plan.
+    private var servedBy: StatusReport.SourcePart {
+        StatusReport.SourcePart(kind: "controller", pid: identity.pid, socket: identity.socket)
+    }
+
     static let routes =
         "POST /v1/disposables, DELETE /v1/disposables/NAME, GET /v1/status, GET /v1/plan, "
         + "GET /v1/ping, GET /v1/events, GET /metrics, POST /v1/host/suspend, POST /v1/host/resume"
@@ -93,13 +98,14 @@ struct APIRouter: HTTPHandler {
             try await APIFailure.wrap { () throws(RequestError) in try await controller.release(name) }
             return try JSONResponse.ok(["released": name])
         case .status:
-            let source = StatusReport.SourcePart(kind: "controller", pid: identity.pid, socket: identity.socket)
             let report = try await APIFailure.wrap { () throws(RequestError) in
-                try await controller.statusDocument(servedBy: source)
+                try await controller.statusDocument(servedBy: servedBy)
             }
             return try JSONResponse.ok(report)
         case .plan:
-            let plan = try await APIFailure.wrap { () throws(RequestError) in try await controller.planDocument() }
+            let plan = try await APIFailure.wrap { () throws(RequestError) in
+                try await controller.planDocument(servedBy: servedBy)
+            }
             return try JSONResponse.ok(plan)
         case .events:
             var since: Int?

@@ -14,8 +14,9 @@ package protocol ControllerAPI: Sendable {
     func release(_ name: String) async throws(RequestError)
     /// `GET /v1/status`: what `dispo status --json` prints for this backend, with `source` naming the controller.
     func statusDocument(servedBy source: StatusReport.SourcePart) async throws(RequestError) -> any Encodable & Sendable
-    /// `GET /v1/plan`: what `dispo diff --json` prints for this backend.
-    func planDocument() async throws(RequestError) -> any Encodable & Sendable
+    /// `GET /v1/plan`: what `dispo diff --json` prints for this backend, with `source` naming the controller (where
+    /// the backend's report has one).
+    func planDocument(servedBy source: StatusReport.SourcePart) async throws(RequestError) -> any Encodable & Sendable
     /// `POST /v1/host/suspend`: removes every preload and holds the refill until ``resumeHost()``, returning once
     /// they are gone or `timeout` seconds passed.
     func suspendHost(timeout: Double) async throws(RequestError) -> SuspendReport
@@ -44,9 +45,11 @@ extension Controller: ControllerAPI {
         }
     }
 
-    package func planDocument() async throws(RequestError) -> any Encodable & Sendable {
+    package func planDocument(servedBy source: StatusReport.SourcePart) async throws(RequestError)
+        -> any Encodable & Sendable
+    {
         do {
-            return DiffReport(try await currentPlan())
+            return try await livePlan(servedBy: source)
         } catch {
             throw RequestError(error)
         }

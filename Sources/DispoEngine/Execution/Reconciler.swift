@@ -40,6 +40,35 @@ package actor Reconciler {
         return Planner.plan(try await input(desired, snapshot: snapshot))
     }
 
+    /// The plan for `desired` beside the process that holds the host (a one-shot `diff` next to a controller):
+    /// its work, `before` as seen just before the snapshot and `after()` just after it, is left alone as in
+    /// flight. Returns the plan and the work it left alone.
+    package func plan(
+        _ desired: DesiredState, beside before: HolderWork, then after: @Sendable () async -> HolderWork
+    ) async throws(HostError) -> (plan: Plan, inFlight: [InFlightEntry]) {
+        let snapshot = try await host.snapshot()
+        let later = await after()
+        var input = try await input(desired, snapshot: snapshot)
+        let left = input.leave(before, later)
+        return (Planner.plan(input), left)
+    }
+
+    /// The plan for `desired` with the work in flight it leaves alone: what `GET /v1/plan` serves.
+    package func planWithWork(_ desired: DesiredState) async throws(HostError) -> (plan: Plan, inFlight: [InFlightEntry]) {
+        let plan = try await plan(desired)
+        return (plan, inFlightEntries)
+    }
+
+    /// What the jobs and the broker's holds work on now, by name (a name held without a job is a hand-out).
+    package var inFlightEntries: [InFlightEntry] {
+        coordinator.busy.sorted().map { name in
+            guard let action = launchedActions[name] else {
+                return InFlightEntry(name: name, op: "hand-out", role: nil, template: nil)
+            }
+            return InFlightEntry(name: name, op: action.op.rawValue, role: action.role.rawValue, template: action.template)
+        }
+    }
+
     /// Re-plans and executes until nothing runnable is left; sleeps through back-offs and refill delays.
     package func converge(_ desired: DesiredState, maxPasses: Int = 1000) async throws(HostError) -> ConvergeOutcome {
         var actionsRun = 0

@@ -1,9 +1,9 @@
 import DispoConfig
 import DispoHost
 
-/// What `dispo diff --json` prints and `GET /v1/plan` serves.
-package struct DiffReport: Sendable, Encodable {
-    package struct Entry: Sendable, Encodable {
+/// What `dispo diff --json` prints and `GET /v1/plan` serves (decoded by a `diff` beside the controller).
+package struct DiffReport: Sendable, Codable {
+    package struct Entry: Sendable, Codable {
         package var op: String
         package var role: String
         package var template: String
@@ -28,17 +28,20 @@ package struct DiffReport: Sendable, Encodable {
         }
     }
 
-    package struct WaitEntry: Sendable, Encodable {
+    package struct WaitEntry: Sendable, Codable {
         package var subject: String
         package var reason: String
         package var detail: String
         /// A memory wait's figures (absent for other waits).
         package var memory: MemoryFigures?
+
+        /// A conflict or an unguarded empty config (``Wait/isError``).
+        package var isError: Bool { reason == "conflict" || reason == "empty-config" }
     }
 
     /// Why preloads wait for memory, in MiB (rounded down): `waiting` of them do not fit, as
     /// floor(max(0, free - threshold) / each) is fewer than the queue lacks.
-    package struct MemoryFigures: Sendable, Encodable {
+    package struct MemoryFigures: Sendable, Codable {
         package var waiting: Int
         package var freeMib: UInt64
         package var thresholdMib: UInt64
@@ -54,19 +57,60 @@ package struct DiffReport: Sendable, Encodable {
         }
     }
 
+    /// Who made the plan, and of which config.
+    package struct SourcePart: Sendable, Codable, Equatable {
+        /// `controller`: the running controller's own plan of its config in force; `beside-controller`: planned
+        /// here beside the controller (the config given is not its config in force, or `--restart` or
+        /// `--allow-empty` ask for another plan), leaving its work in flight alone; `beside-holder`: a process holds
+        /// the host but no API of it answers, so planned here taking every half-made domain as its work; `host`:
+        /// planned here, nothing else holds the host.
+        package var kind: String
+        /// The digest of the config planned (as `dispo status` shows a config's `revision`).
+        package var revision: String
+        /// The digest of the controller's config in force (`controller` and `beside-controller` only).
+        package var inForce: String?
+        /// The controller's, or the holder's, pid.
+        package var pid: Int32?
+        /// The controller's socket.
+        package var socket: String?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, revision, pid, socket
+            case inForce = "in_force"
+        }
+
+        package init(kind: String, revision: String, inForce: String? = nil, pid: Int32? = nil, socket: String? = nil) {
+            self.kind = kind
+            self.revision = revision
+            self.inForce = inForce
+            self.pid = pid
+            self.socket = socket
+        }
+    }
+
+    /// Absent from a controller of an older dispo.
+    package var source: SourcePart?
     package var inSync: Bool
     package var actions: [Entry]
     package var relabel: [String]
     package var waiting: [WaitEntry]
     /// Actions per kind, as the `Plan:` line counts them.
     package var summary: PlanSummary
+    /// What the host's holder works on now, which the plan leaves alone (absent from an older controller).
+    package var inFlight: [InFlightEntry]?
 
     enum CodingKeys: String, CodingKey {
         case inSync = "in_sync"
-        case actions, relabel, waiting, summary
+        case inFlight = "in_flight"
+        case source, actions, relabel, waiting, summary
     }
 
-    package init(_ plan: Plan) {
+    /// True when a wait cannot resolve by waiting (``Wait/isError``): `diff` exits 1.
+    package var hasError: Bool { waiting.contains(where: \.isError) }
+
+    package init(_ plan: Plan, source: SourcePart? = nil, inFlight: [InFlightEntry]? = nil) {
+        self.source = source
+        self.inFlight = inFlight
         inSync = plan.isInSync
         summary = PlanSummary(plan)
         actions = plan.actions.map {

@@ -1,5 +1,5 @@
 /// How many actions of each kind a plan holds: `Plan: 3 to create, 1 to destroy, 1 to restart`.
-package struct PlanSummary: Sendable, Encodable, Equatable {
+package struct PlanSummary: Sendable, Codable, Equatable {
     package var create = 0
     package var start = 0
     package var stop = 0

@@ -96,8 +96,8 @@ extension QubesController: ControllerAPI {
         return report
     }
 
-    /// What `diff --json --host qubes` would print against the config in force.
-    package func planDocument() async throws(RequestError) -> any Encodable & Sendable {
+    /// What `diff --json --host qubes` would print against the config in force (its report names no `source`).
+    package func planDocument(servedBy _: StatusReport.SourcePart) async throws(RequestError) -> any Encodable & Sendable {
         guard let desired else {
             throw RequestError(.unavailable, "no valid config is in force yet; fix the config (dispo status shows why)")
         }
