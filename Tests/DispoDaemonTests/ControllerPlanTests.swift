@@ -38,6 +38,12 @@ struct ControllerPlanTests {
         Reconciler(host: served.world.host, clock: served.world.clock)
     }
 
+    /// The one-shot plan of the config with `max` preloads beside the served controller.
+    static func besideController(_ served: APIServerTests.Served, max: Int) async throws -> DiffReport {
+        try await ControllerPlan.beside(
+            controller: served.socket, desired(config(max: max)), reconciler: oneShot(served))
+    }
+
     @Test func planningAloneCallsTheControllersCreationInterrupted() async throws {
         let (served, name) = try await Self.creating()
         let alone = try await ControllerPlan.alone(Self.desired(config(max: 2)), reconciler: Self.oneShot(served))
@@ -50,8 +56,7 @@ struct ControllerPlanTests {
     @Test func theSameConfigShowsTheControllersOwnPlanWithItsWorkInFlight() async throws {
         let (served, name) = try await Self.creating()
         let desired = Self.desired(config(max: 2))
-        let report = try await ControllerPlan.beside(
-            controller: served.socket, desired, reconciler: Self.oneShot(served))
+        let report = try await Self.besideController(served, max: 2)
         #expect(Self.actions(on: name, report).isEmpty, "\(report.actions)")
         #expect(!report.actions.contains { $0.detail.contains("interrupted") }, "\(report.actions)")
         #expect(report.source?.kind == "controller", "\(String(describing: report.source))")
@@ -72,8 +77,7 @@ struct ControllerPlanTests {
     @Test func anotherConfigIsPlannedHereLeavingTheControllersWorkAlone() async throws {
         let (served, name) = try await Self.creating()
         let desired = Self.desired(config(max: 3))
-        let report = try await ControllerPlan.beside(
-            controller: served.socket, desired, reconciler: Self.oneShot(served))
+        let report = try await Self.besideController(served, max: 3)
         #expect(report.source?.kind == "beside-controller", "\(String(describing: report.source))")
         #expect(report.source?.revision == Digest.config(desired))
         #expect(report.source?.inForce == Digest.config(Self.desired(config(max: 2))))
